@@ -74,7 +74,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   await checkJava(javaCommand, env);
 
+  // A port taken by another DynamoDB Local would answer our readiness check while our JVM dies.
   const dynamoPort = options.dynamoPort ?? (await findFreePort());
+  if (options.dynamoPort !== undefined) await assertPortFree(options.dynamoPort);
   const dynamo = await startDynamoDbLocal({
     port: dynamoPort,
     javaCommand,
@@ -216,6 +218,17 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
+async function assertPortFree(port: number) {
+  await new Promise<void>((resolveFree, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", (error) =>
+      reject(new LocalStackError(`Port ${port} for DynamoDB Local is in use`, { cause: error })),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolveFree()));
+  });
+}
+
 interface RunningDynamoDbLocal {
   clientConfig: LocalClientConfig;
   stop(): Promise<void>;
@@ -290,13 +303,16 @@ async function startDynamoDbLocal(options: {
     ),
   ]);
 
-  const ready = waitUntilAnswering(clientConfig, options.timeoutMs);
+  const giveUp = new AbortController();
   const outcome = await Promise.race([
-    ready.then(() => undefined),
+    waitUntilAnswering(clientConfig, options.timeoutMs, giveUp.signal).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error("not answering"),
+    ),
     failure,
-    ready.catch((error: unknown) => error),
   ]);
   if (outcome !== undefined) {
+    giveUp.abort();
     await stop();
     if (outcome instanceof LocalStackError) throw outcome;
     throw new LocalStackError(
@@ -313,7 +329,12 @@ function spawnJvm(options: {
   env: NodeJS.ProcessEnv;
   path: string | null;
 }): ChildProcess {
-  const settings = { port: options.port, path: options.path, sharedDb: true, stdio: "pipe" as const };
+  const settings = {
+    port: options.port,
+    path: options.path,
+    sharedDb: true,
+    stdio: "pipe" as const,
+  };
   if (options.javaCommand === "java" && options.env === process.env) {
     return spawnDynamoDbLocal(settings);
   }
@@ -334,7 +355,11 @@ function spawnJvm(options: {
   return spawnWith(settings);
 }
 
-async function waitUntilAnswering(clientConfig: LocalClientConfig, timeoutMs: number) {
+async function waitUntilAnswering(
+  clientConfig: LocalClientConfig,
+  timeoutMs: number,
+  signal: AbortSignal,
+) {
   const client = new DynamoDBClient({ ...clientConfig, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
@@ -343,7 +368,7 @@ async function waitUntilAnswering(clientConfig: LocalClientConfig, timeoutMs: nu
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw error;
+        if (Date.now() > deadline || signal.aborted) throw error;
         await sleep(100);
       }
     }
@@ -367,12 +392,15 @@ function killWithProcess(kill: () => void): () => void {
       for (const killer of exitKillers) killer();
     });
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      if (process.listenerCount(signal) > 0) continue;
-      process.once(signal, () => {
+      const onSignal = () => {
+        // Someone else listens: they own shutdown (and stop()), so leave the JVM to them.
+        if (process.listenerCount(signal) > 1) return;
+        process.off(signal, onSignal);
         for (const killer of exitKillers) killer();
         // With our listener gone, re-raising gets the default behaviour: the process ends.
         process.kill(process.pid, signal);
-      });
+      };
+      process.on(signal, onSignal);
     }
   }
   return () => exitKillers.delete(kill);

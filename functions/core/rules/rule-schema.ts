@@ -61,7 +61,15 @@ const Locale = Type.Union([Type.Literal("zh-CN"), Type.Literal("en")], {
 });
 
 const Weekday = Type.Union(
-  ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => Type.Literal(d)),
+  [
+    Type.Literal("mon"),
+    Type.Literal("tue"),
+    Type.Literal("wed"),
+    Type.Literal("thu"),
+    Type.Literal("fri"),
+    Type.Literal("sat"),
+    Type.Literal("sun"),
+  ],
   { description: "Day of the week, three letters." },
 );
 

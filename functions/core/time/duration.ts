@@ -43,7 +43,10 @@ const EXAMPLES = "(e.g. 5d, 36h, 3bd)";
 const FRACTIONAL_AMOUNT = String.raw`(?:[1-9]\d*(?:\.\d+)?|0\.\d*[1-9]\d*)`;
 const WHOLE_AMOUNT = String.raw`[1-9]\d*`;
 
-/** Regex source for JSON Schema `pattern`; matches exactly what `parseDuration` accepts. */
+/**
+ * Regex source for a JSON Schema `pattern`: the same syntax `parseDuration` accepts. Only the
+ * ten-year cap is left to `parseDuration`, since a regex cannot compare amounts across units.
+ */
 export const durationPattern = `^(?:${FRACTIONAL_AMOUNT}(?:m|h|d|w)|${WHOLE_AMOUNT}bd)$`;
 
 const VALID = new RegExp(durationPattern);

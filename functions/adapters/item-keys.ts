@@ -1,0 +1,50 @@
+import { DUE_SHARDS } from "./table-design";
+
+/*
+ * Key layout of the single table (docs/data-model.md). Every key is built here so that no other
+ * module spells "LEAD#" or "HIST#" by hand.
+ */
+
+export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: "LEAD" });
+export const repKey = (repId: string) => ({ pk: `REP#${repId}`, sk: "REP" });
+export const outboxKey = (key: string) => ({ pk: `OUTBOX#${key}`, sk: "OUTBOX" });
+
+/** History entries sort by time under the lead; the change id makes a replay hit the same key. */
+export const historyKey = (leadId: string, at: string, changeId: string) => ({
+  pk: `LEAD#${leadId}`,
+  sk: `HIST#${at}#${changeId}`,
+});
+
+export const aggregateKey = (repId: string, funnel: string, stage: string) => ({
+  pk: `AGG#${repId}`,
+  sk: `${funnel}#${stage}`,
+});
+
+export const kindKeys = (kind: "REP" | "AGG", sortKey: string) => ({ kindPk: kind, kindSk: sortKey });
+
+export const ownerKeys = (repId: string, funnel: string, stage: string, leadId: string) => ({
+  ownerPk: `OWNER#${repId}`,
+  ownerSk: `${funnel}#${stage}#${leadId}`,
+});
+
+export type TimerKind = "DWELL" | "OUTBOX";
+
+/** FNV-1a: stable across runtimes, so a lead always lands on the same shard. */
+export function shardOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % DUE_SHARDS;
+}
+
+export const timerPk = (kind: TimerKind, shard: number) => `${kind}#${shard}`;
+
+export const timerKeys = (kind: TimerKind, id: string, dueAt: string) => ({
+  duePk: timerPk(kind, shardOf(id)),
+  dueSk: `${dueAt}#${id}`,
+});
+
+/** Upper bound for "due at or before `instant`" on dueSk ('~' sorts after '#' and every id). */
+export const dueUpTo = (instant: string) => `${instant}~`;

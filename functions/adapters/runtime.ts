@@ -1,0 +1,39 @@
+import type { Decision } from "../core/decisions";
+import type { RuleSet } from "../core/rules/rule-set";
+import { type Clock, systemClock } from "./clock";
+import { createDocumentClient } from "./dynamo-client";
+import type { RuntimeConfig } from "./env";
+import { LeadStore } from "./lead-store";
+import { createSesMailer, type Mailer } from "./mailer";
+import { Outbox } from "./outbox";
+import { RepStore } from "./rep-store";
+
+/** Where decisions are reported once applied: structured logs on Lambda, the console locally. */
+export type DecisionReporter = (decision: Decision, context: { source: string }) => void;
+
+/** Everything a handler works with; built once per Lambda container or local runtime. */
+export interface Runtime {
+  rules: RuleSet;
+  leads: LeadStore;
+  reps: RepStore;
+  outbox: Outbox;
+  clock: Clock;
+  report: DecisionReporter;
+}
+
+export function createRuntime(
+  config: RuntimeConfig,
+  rules: RuleSet,
+  options: { clock?: Clock; mailer?: Mailer; report?: DecisionReporter } = {},
+): Runtime {
+  const db = createDocumentClient(config);
+  const mailer = options.mailer ?? createSesMailer(config);
+  return {
+    rules,
+    leads: new LeadStore(db, config.tableName),
+    reps: new RepStore(db, config.tableName),
+    outbox: new Outbox(db, config.tableName, mailer, config.sender ?? rules.settings.sender),
+    clock: options.clock ?? systemClock,
+    report: options.report ?? (() => {}),
+  };
+}

@@ -1,0 +1,21 @@
+import type { Decision } from "./decisions";
+
+/** One line per decision, for the console of the local runtime and for `funnel plan`. */
+export function formatDecision(decision: Decision): string {
+  switch (decision.kind) {
+    case "grade":
+      return `grade       ${decision.leadId} → ${decision.grade}: ${decision.reason}`;
+    case "transition":
+      return `transition  ${decision.leadId} ${decision.from ?? "∅"} → ${decision.to}: ${decision.reason}`;
+    case "dwell-alert":
+      return `dwell-alert ${decision.leadId} → ${decision.recipientId ?? "nobody"} (${decision.notify}): ${decision.reason}`;
+    case "timer":
+      return `timer       ${decision.leadId} level ${decision.dwellLevel}: ${decision.reason}`;
+    case "email":
+      return `email       ${decision.to.join(", ")} "${decision.subject}": ${decision.reason}`;
+    case "undeliverable":
+      return `undeliverable ${decision.recipientId ?? "nobody"} (${decision.leadIds.length} leads): ${decision.reason}`;
+    case "record-problem":
+      return `record-problem ${decision.recordId}: ${decision.reason}`;
+  }
+}

@@ -1,0 +1,172 @@
+import type { Decision, DwellAlertDecision, TimerDecision } from "./decisions";
+import { iso, levelDueAt } from "./dwell-timer";
+import { renderDwellDigest } from "./email/dwell-digest";
+import type { Lead } from "./records/lead";
+import { RecordError } from "./records/record-error";
+import { managersOf, type Rep } from "./records/rep";
+import type { Recipient } from "./rules/rule-schema";
+import { findFunnel, findStage, type RuleSet, type Stage } from "./rules/rule-set";
+
+export interface SweepInput {
+  /** Leads whose dwell timer is due (read from the byDue index). */
+  leads: Lead[];
+  reps: ReadonlyMap<string, Rep>;
+  now: number;
+  /** Identifies this run (the schedule's fire time) so a retried run produces the same emails. */
+  runId: string;
+}
+
+/** The org's head: the person without a manager, who hears about leads nobody else owns. */
+function headOf(reps: ReadonlyMap<string, Rep>): Rep | undefined {
+  for (const rep of reps.values()) if (rep.manager === undefined && rep.status !== "left") return rep;
+  return undefined;
+}
+
+function resolveRecipient(
+  rules: RuleSet,
+  lead: Lead,
+  notify: Recipient,
+  reps: ReadonlyMap<string, Rep>,
+): { rep?: Rep; why: string } {
+  if (lead.owner === undefined) {
+    const poolManager = lead.pool === undefined ? undefined : rules.pools.get(lead.pool)?.manager;
+    const rep = (poolManager && reps.get(poolManager)) || headOf(reps);
+    return { rep, why: rep ? `lead has no owner; told ${rep.id}` : "lead has no owner and nobody manages its pool" };
+  }
+  const owner = reps.get(lead.owner);
+  if (owner === undefined) return { why: `owner ${lead.owner} is not a known rep` };
+  if (notify === "owner") return { rep: owner, why: "owner" };
+  const chain = managersOf(owner.id, reps);
+  const rep = notify === "manager" ? chain[0] : chain[1];
+  return { rep, why: rep ? notify : `${owner.id} has no ${notify === "manager" ? "manager" : "manager's manager"}` };
+}
+
+function limitIn(stage: Stage): { limit: number; unit: DwellAlertDecision["unit"] } {
+  const d = stage.maxDwell;
+  if (d === undefined) return { limit: 0, unit: "day" };
+  switch (d.unit) {
+    case "businessDay":
+      return { limit: d.amount, unit: "businessDay" };
+    case "week":
+      return { limit: d.amount * 7, unit: "day" };
+    case "hour":
+      return { limit: d.amount, unit: "hour" };
+    case "minute":
+      return { limit: d.amount / 60, unit: "hour" };
+    default:
+      return { limit: d.amount, unit: "day" };
+  }
+}
+
+function inStage(rules: RuleSet, enteredAt: number, now: number, unit: DwellAlertDecision["unit"]): number {
+  if (unit === "hour") return (now - enteredAt) / 3_600_000;
+  return rules.calendar.elapsed(enteredAt, now, unit);
+}
+
+/** Dwell decisions for one due lead: the escalation levels it reached and its next check. */
+export function decideDwell(
+  rules: RuleSet,
+  lead: Lead,
+  reps: ReadonlyMap<string, Rep>,
+  now: number,
+): { alerts: DwellAlertDecision[]; timer: TimerDecision } {
+  const funnel = findFunnel(rules, lead.funnel);
+  const stage = funnel && findStage(funnel, lead.stage);
+  if (funnel === undefined || stage === undefined) {
+    throw new RecordError(lead.id, `stage "${lead.stage}" of funnel "${lead.funnel ?? "(default)"}" is not in the rules`);
+  }
+  if (lead.stageEnteredAt === undefined) throw new RecordError(lead.id, "has a dwell timer but no stageEnteredAt");
+  const enteredAt = Date.parse(lead.stageEnteredAt);
+  const startLevel = lead.dwellLevel ?? 0;
+  const timer = (dwellLevel: number, next: number | null, reason: string): TimerDecision => ({
+    kind: "timer",
+    leadId: lead.id,
+    enteredAt: lead.stageEnteredAt as string,
+    dwellLevel,
+    nextCheckAt: next === null ? null : iso(next),
+    reason,
+  });
+
+  const planned = lead.nextActionAt === undefined ? Number.NaN : Date.parse(lead.nextActionAt);
+  if (rules.alerts.dwell?.respectNextAction && planned > now) {
+    return { alerts: [], timer: timer(startLevel, planned, `next action planned for ${lead.nextActionAt}`) };
+  }
+
+  const alerts: DwellAlertDecision[] = [];
+  const { limit, unit } = limitIn(stage);
+  let level = startLevel;
+  for (let due = levelDueAt(rules, stage, enteredAt, level); due !== null && due <= now; ) {
+    const step = rules.alerts.dwell?.escalation[level];
+    if (step === undefined) break;
+    const { rep, why } = resolveRecipient(rules, lead, step.notify, reps);
+    alerts.push({
+      kind: "dwell-alert",
+      leadId: lead.id,
+      funnel: funnel.id,
+      stage: stage.id,
+      level,
+      notify: step.notify,
+      recipientId: rep?.id ?? null,
+      owner: lead.owner,
+      enteredAt: lead.stageEnteredAt,
+      inStage: inStage(rules, enteredAt, now, unit),
+      limit,
+      unit,
+      amount: lead.amount ?? 0,
+      reason: `in ${stage.id} since ${lead.stageEnteredAt}, over ${step.after}× the ${stage.maxDwell?.text} limit; ${why}`,
+    });
+    level += 1;
+    due = levelDueAt(rules, stage, enteredAt, level);
+  }
+  const next = levelDueAt(rules, stage, enteredAt, level);
+  return {
+    alerts,
+    timer: timer(level, next, next === null ? "escalation chain complete" : `next escalation level ${level + 1} at ${iso(next)}`),
+  };
+}
+
+/**
+ * The scheduled dwell sweep over the due leads: alerts per escalation level, the leads' next
+ * checks, and one digest email per recipient (never one email per lead).
+ */
+export function decideSweep(rules: RuleSet, input: SweepInput): Decision[] {
+  const decisions: Decision[] = [];
+  const alerts: DwellAlertDecision[] = [];
+  for (const lead of input.leads) {
+    try {
+      const result = decideDwell(rules, lead, input.reps, input.now);
+      alerts.push(...result.alerts);
+      decisions.push(...result.alerts, result.timer);
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      decisions.push({ kind: "record-problem", recordId: error.recordId, reason: error.message });
+    }
+  }
+  const leads = new Map(input.leads.map((lead) => [lead.id, lead]));
+  const byRecipient = new Map<string | null, DwellAlertDecision[]>();
+  for (const alert of alerts) {
+    byRecipient.set(alert.recipientId, [...(byRecipient.get(alert.recipientId) ?? []), alert]);
+  }
+  for (const [recipientId, group] of byRecipient) {
+    const recipient = recipientId === null ? undefined : input.reps.get(recipientId);
+    if (recipient === undefined || recipient.email === undefined) {
+      decisions.push({
+        kind: "undeliverable",
+        recipientId,
+        leadIds: group.map((a) => a.leadId),
+        reason: recipient === undefined ? (group[0]?.reason ?? "no recipient") : `${recipient.id} has no email address`,
+      });
+      continue;
+    }
+    const email = renderDwellDigest(rules, recipient, group, leads, input.reps);
+    decisions.push({
+      kind: "email",
+      key: `dwell#${input.runId}#${recipient.id}`,
+      recipientId: recipient.id,
+      to: [recipient.email],
+      ...email,
+      reason: `${group.length} overdue lead${group.length === 1 ? "" : "s"} for ${recipient.id}`,
+    });
+  }
+  return decisions;
+}

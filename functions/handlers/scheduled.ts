@@ -1,0 +1,56 @@
+import type { Runtime } from "../adapters/runtime";
+import type { Job } from "../core/rules/rule-schema";
+import { shouldRunOn } from "../core/time/schedule";
+import { runSweep } from "./jobs/run-sweep";
+import { runtimeFromEnv } from "./runtime-from-env";
+
+/** What EventBridge Scheduler (or the local scheduler) sends: the rule's schedule and fire time. */
+export interface ScheduledEvent {
+  scheduleId: string;
+  job: Job;
+  /** The schedule's fire time; a retried delivery carries the same one, so the run is the same. */
+  scheduledTime?: string;
+}
+
+export interface JobResult {
+  scheduleId: string;
+  job: Job;
+  status: "done" | "skipped" | "not-implemented";
+  reason: string;
+  decisions: number;
+  emailsSent: number;
+  /** The emails this run sent (its own digests and any retried ones). */
+  sent: { to: string[]; subject: string }[];
+}
+
+export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): Promise<JobResult> {
+  const schedule = runtime.rules.schedules.find((s) => s.id === event.scheduleId);
+  const now = event.scheduledTime === undefined ? runtime.clock.now() : Date.parse(event.scheduledTime);
+  if (Number.isNaN(now)) throw new Error(`scheduledTime ${JSON.stringify(event.scheduledTime)} is not an ISO-8601 time`);
+  const result = { scheduleId: event.scheduleId, job: event.job, decisions: 0, emailsSent: 0, sent: [] };
+  if (!shouldRunOn(runtime.rules.calendar, now, schedule?.workingDaysOnly ?? false)) {
+    return { ...result, status: "skipped", reason: `${runtime.rules.calendar.localDate(now)} is not a working day` };
+  }
+  const runId = `${event.scheduleId}@${new Date(now).toISOString()}`;
+  switch (event.job) {
+    case "sweep": {
+      const { decisions, drained } = await runSweep(runtime, now, runId);
+      return {
+        ...result,
+        status: "done",
+        reason: "dwell sweep",
+        decisions: decisions.length,
+        emailsSent: drained.sent.length,
+        sent: drained.sent,
+      };
+    }
+    case "outbox": {
+      const drained = await runtime.outbox.drain(runtime.clock.now());
+      return { ...result, status: "done", reason: "outbox retry", emailsSent: drained.sent.length, sent: drained.sent };
+    }
+    default:
+      return { ...result, status: "not-implemented", reason: `job ${event.job} is not implemented yet` };
+  }
+}
+
+export const handler = (event: ScheduledEvent): Promise<JobResult> => runScheduledJob(runtimeFromEnv(), event);

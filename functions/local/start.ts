@@ -1,0 +1,139 @@
+import { parseArgs } from "node:util";
+import { systemClock } from "../adapters/clock";
+import { loadRules, RulesInvalidError } from "../adapters/rules-loader";
+import type { Decision } from "../core/decisions";
+import { formatDecision } from "../core/format-decision";
+import type { JobResult } from "../handlers/scheduled";
+import { createLocalRuntime } from "./local-runtime";
+import { LocalStackError, startLocalStack } from "./local-stack";
+
+const usage = `Usage: npm start [-- options]
+
+Runs funnel-rules on this machine: DynamoDB Local and the SES stand-in, the stream handler and the
+schedules from the rules, with a demo sales org seeded into an empty table.
+
+Options:
+  --once          one catch-up cycle (stream, then every schedule once), then exit
+  --json          with --once: end with one JSON summary on stdout (decisions go to stderr)
+  --rules DIR     rule directory (default: rules)
+  --data DIR      keep DynamoDB's data in DIR between runs (default: in memory)
+  --port N        DynamoDB Local port (default: a free port)
+  --ses-port N    SES stand-in port (default: a free port)
+  -h, --help      this help`;
+
+interface Summary {
+  actions: Record<string, number>;
+  emails: { to: string[]; subject: string }[];
+  jobs: { scheduleId: string; job: string; status: string; reason: string }[];
+  inbox: string;
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      once: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      rules: { type: "string", default: "rules" },
+      data: { type: "string" },
+      port: { type: "string" },
+      "ses-port": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+  });
+  const port = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`--${name} must be a port number, got "${value}"`);
+    return n;
+  };
+  return { ...values, dynamoPort: port("port", values.port), sesPort: port("ses-port", values["ses-port"]) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    console.error(`npm start: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  // With --json, stdout carries only the final JSON object.
+  const say = args.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+
+  let rules: Awaited<ReturnType<typeof loadRules>>["rules"];
+  try {
+    rules = (await loadRules(args.rules)).rules;
+  } catch (error) {
+    if (error instanceof RulesInvalidError) {
+      console.error(error.message);
+      console.error("Fix the rules above; nothing was started.");
+      return 1;
+    }
+    throw error;
+  }
+  say(`rules: ${args.rules} is valid (${rules.funnels.length} funnel(s), ${rules.schedules.length} schedule(s), time zone ${rules.timeZone})`);
+
+  const stack = await startLocalStack({ dataDir: args.data, dynamoPort: args.dynamoPort, sesPort: args.sesPort });
+  const summary: Summary = { actions: {}, emails: [], jobs: [], inbox: stack.inboxUrl };
+  const report = (decision: Decision, context: { source: string }) => {
+    summary.actions[decision.kind] = (summary.actions[decision.kind] ?? 0) + 1;
+    say(`[${context.source}] ${formatDecision(decision)}`);
+  };
+  const onJob = (result: JobResult) => {
+    summary.jobs.push({ scheduleId: result.scheduleId, job: result.job, status: result.status, reason: result.reason });
+    summary.emails.push(...result.sent.map((e) => ({ to: e.to, subject: e.subject })));
+    say(`[schedule] ${result.scheduleId} (${result.job}): ${result.status} — ${result.reason}; ${result.emailsSent} email(s) sent`);
+  };
+  const local = createLocalRuntime({
+    stack,
+    rules,
+    clock: systemClock,
+    report,
+    onJob,
+    onStreamFailure: (failure) =>
+      say(`[stream] gave up on ${failure.records.length} record(s) after ${failure.attempts} attempts: ${(failure.error as Error)?.message}`),
+  });
+
+  try {
+    say(`DynamoDB Local: ${stack.dynamoEndpoint} (table ${stack.tableName})`);
+    say(`SES stand-in inbox: ${stack.inboxUrl}`);
+    const seeded = await local.seedIfEmpty();
+    if (seeded) say(`seeded the demo org: ${seeded.reps} people, ${seeded.leads} leads`);
+    await local.runOnce(systemClock.now());
+
+    if (args.once) {
+      if (args.json) console.log(JSON.stringify(summary));
+      else say(`done: ${Object.entries(summary.actions).map(([k, n]) => `${n} ${k}`).join(", ") || "no decisions"}; ${summary.emails.length} email(s) — read them at ${stack.inboxUrl}`);
+      return 0;
+    }
+
+    local.startLoop();
+    say(`running: stream processor and ${rules.schedules.length} schedule(s). Next runs:`);
+    for (const next of local.scheduler.next(systemClock.now())) say(`  ${next.scheduleId}: ${new Date(next.at).toISOString()}`);
+    say(`read the emails at ${stack.inboxUrl} — press Ctrl+C to stop`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    return 0;
+  } finally {
+    await local.stop();
+    await stack.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof LocalStackError ? error.message : `${(error as Error)?.message ?? error}`;
+    console.error(`npm start: ${message}`);
+    if (process.env.FUNNEL_DEBUG === "1") console.error(error);
+    process.exit(1);
+  },
+);
