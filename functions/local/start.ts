@@ -45,10 +45,15 @@ function parse(argv: string[]) {
   const port = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`--${name} must be a port number, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 65_535)
+      throw new Error(`--${name} must be a port number, got "${value}"`);
     return n;
   };
-  return { ...values, dynamoPort: port("port", values.port), sesPort: port("ses-port", values["ses-port"]) };
+  return {
+    ...values,
+    dynamoPort: port("port", values.port),
+    sesPort: port("ses-port", values["ses-port"]),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -64,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // With --json, stdout carries only the final JSON object.
-  const say = args.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const say = args.json
+    ? (line: string) => console.error(line)
+    : (line: string) => console.log(line);
 
   let rules: Awaited<ReturnType<typeof loadRules>>["rules"];
   try {
@@ -77,18 +84,31 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  say(`rules: ${args.rules} is valid (${rules.funnels.length} funnel(s), ${rules.schedules.length} schedule(s), time zone ${rules.timeZone})`);
+  say(
+    `rules: ${args.rules} is valid (${rules.funnels.length} funnel(s), ${rules.schedules.length} schedule(s), time zone ${rules.timeZone})`,
+  );
 
-  const stack = await startLocalStack({ dataDir: args.data, dynamoPort: args.dynamoPort, sesPort: args.sesPort });
+  const stack = await startLocalStack({
+    dataDir: args.data,
+    dynamoPort: args.dynamoPort,
+    sesPort: args.sesPort,
+  });
   const summary: Summary = { actions: {}, emails: [], jobs: [], inbox: stack.inboxUrl };
   const report = (decision: Decision, context: { source: string }) => {
     summary.actions[decision.kind] = (summary.actions[decision.kind] ?? 0) + 1;
     say(`[${context.source}] ${formatDecision(decision)}`);
   };
   const onJob = (result: JobResult) => {
-    summary.jobs.push({ scheduleId: result.scheduleId, job: result.job, status: result.status, reason: result.reason });
+    summary.jobs.push({
+      scheduleId: result.scheduleId,
+      job: result.job,
+      status: result.status,
+      reason: result.reason,
+    });
     summary.emails.push(...result.sent.map((e) => ({ to: e.to, subject: e.subject })));
-    say(`[schedule] ${result.scheduleId} (${result.job}): ${result.status} — ${result.reason}; ${result.emailsSent} email(s) sent`);
+    say(
+      `[schedule] ${result.scheduleId} (${result.job}): ${result.status} — ${result.reason}; ${result.emailsSent} email(s) sent`,
+    );
   };
   const local = createLocalRuntime({
     stack,
@@ -97,7 +117,9 @@ export async function main(argv: string[]): Promise<number> {
     report,
     onJob,
     onStreamFailure: (failure) =>
-      say(`[stream] gave up on ${failure.records.length} record(s) after ${failure.attempts} attempts: ${(failure.error as Error)?.message}`),
+      say(
+        `[stream] gave up on ${failure.records.length} record(s) after ${failure.attempts} attempts: ${(failure.error as Error)?.message}`,
+      ),
   });
 
   try {
@@ -109,13 +131,21 @@ export async function main(argv: string[]): Promise<number> {
 
     if (args.once) {
       if (args.json) console.log(JSON.stringify(summary));
-      else say(`done: ${Object.entries(summary.actions).map(([k, n]) => `${n} ${k}`).join(", ") || "no decisions"}; ${summary.emails.length} email(s) — read them at ${stack.inboxUrl}`);
+      else
+        say(
+          `done: ${
+            Object.entries(summary.actions)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(", ") || "no decisions"
+          }; ${summary.emails.length} email(s) — read them at ${stack.inboxUrl}`,
+        );
       return 0;
     }
 
     local.startLoop();
     say(`running: stream processor and ${rules.schedules.length} schedule(s). Next runs:`);
-    for (const next of local.scheduler.next(systemClock.now())) say(`  ${next.scheduleId}: ${new Date(next.at).toISOString()}`);
+    for (const next of local.scheduler.next(systemClock.now()))
+      say(`  ${next.scheduleId}: ${new Date(next.at).toISOString()}`);
     say(`read the emails at ${stack.inboxUrl} — press Ctrl+C to stop`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
@@ -131,7 +161,8 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof LocalStackError ? error.message : `${(error as Error)?.message ?? error}`;
+    const message =
+      error instanceof LocalStackError ? error.message : `${(error as Error)?.message ?? error}`;
     console.error(`npm start: ${message}`);
     if (process.env.FUNNEL_DEBUG === "1") console.error(error);
     process.exit(1);

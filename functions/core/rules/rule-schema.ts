@@ -47,6 +47,8 @@ const Label = Type.Union(
   [
     Type.String({ minLength: 1 }),
     Type.Record(Type.String({ pattern: "^[a-z]{2}(-[A-Z]{2})?$" }), Type.String({ minLength: 1 }), {
+      // TypeBox leaves keys that miss the pattern unchecked; without this, "EN:" would pass.
+      additionalProperties: false,
       description: "One text per locale.",
     }),
   ],
@@ -323,6 +325,7 @@ const GradeRoutingStep = Type.Object(
   {
     use: Type.Literal("grade-routing"),
     routes: Type.Record(Type.String({ pattern: "^[A-Z]$" }), RepTarget, {
+      additionalProperties: false,
       description: "Per grade, the reps or team that take such leads.",
       examples: [{ A: { team: "key-accounts" } }],
     }),

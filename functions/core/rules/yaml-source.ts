@@ -247,9 +247,9 @@ function yamlErrorMessage(error: YAMLError, text: string): string {
 // A node's range starts after its tag (and anchor); the tag itself is what the reader must fix.
 function tagOffset(text: string, node: Node): number {
   const start = startOf(node);
-  const bang = text.lastIndexOf("!", start);
-  if (bang >= 0 && /^!\S*(\s+&\S+)?\s*$/.test(text.slice(bang, start))) return bang;
-  return start;
+  const before = text.slice(Math.max(0, start - 200), start);
+  const match = /(!\S*)(\s+&\S+)?\s*$/.exec(before);
+  return match ? start - before.length + match.index : start;
 }
 
 /** The alias whose expansion is largest: where an alias bomb is best defused. */
