@@ -225,16 +225,26 @@ const Comparison = Type.Object(
       description: "Lead field, dotted for nested fields.",
       examples: ["employees", "contact.phone"],
     }),
-    eq: Type.Optional(Scalar),
-    ne: Type.Optional(Scalar),
-    gt: Type.Optional(Type.Number()),
-    gte: Type.Optional(Type.Number()),
-    lt: Type.Optional(Type.Number()),
-    lte: Type.Optional(Type.Number()),
-    in: Type.Optional(Type.Array(Scalar, { minItems: 1 })),
-    notIn: Type.Optional(Type.Array(Scalar, { minItems: 1 })),
-    exists: Type.Optional(Type.Boolean()),
-    contains: Type.Optional(Type.String()),
+    eq: Type.Optional(Type.Union(Scalar.anyOf, { description: "The field equals this value." })),
+    ne: Type.Optional(
+      Type.Union(Scalar.anyOf, { description: "The field does not equal this value." }),
+    ),
+    gt: Type.Optional(Type.Number({ description: "The field is greater than this number." })),
+    gte: Type.Optional(Type.Number({ description: "The field is at least this number." })),
+    lt: Type.Optional(Type.Number({ description: "The field is less than this number." })),
+    lte: Type.Optional(Type.Number({ description: "The field is at most this number." })),
+    in: Type.Optional(
+      Type.Array(Scalar, { minItems: 1, description: "The field equals one of these values." }),
+    ),
+    notIn: Type.Optional(
+      Type.Array(Scalar, { minItems: 1, description: "The field equals none of these values." }),
+    ),
+    exists: Type.Optional(
+      Type.Boolean({ description: "true: the field is filled in; false: it is empty or missing." }),
+    ),
+    contains: Type.Optional(
+      Type.String({ description: "The field (text or list) contains this text." }),
+    ),
   },
   {
     ...strict,
@@ -280,8 +290,13 @@ export const GradingSchema = Type.Object(
       Type.Object(
         {
           id: Id,
-          grade: Type.String({ pattern: "^[A-Z]$" }),
-          description: Type.Optional(Type.String()),
+          grade: Type.String({
+            pattern: "^[A-Z]$",
+            description: "Grade given to a lead this rule matches; one of grades.",
+          }),
+          description: Type.Optional(
+            Type.String({ description: "Why the rule exists, for the people who maintain it." }),
+          ),
           when: ConditionSchema,
         },
         { ...strict, description: "The first rule whose condition holds grades the lead." },
@@ -297,8 +312,10 @@ export const GradingSchema = Type.Object(
 
 const RepTarget = Type.Object(
   {
-    reps: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-    team: Type.Optional(Type.String({ minLength: 1 })),
+    reps: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "Rep ids." }),
+    ),
+    team: Type.Optional(Type.String({ minLength: 1, description: "A team: all of its reps." })),
   },
   { ...strict, minProperties: 1, description: "Named reps, or every rep of a team." },
 );
@@ -396,9 +413,15 @@ export const DistributionSchema = Type.Object(
     whenNoRep: Type.Optional(
       Type.Object(
         {
-          pool: Id,
+          pool: {
+            ...Id,
+            description: "The pool (an id under pools) that receives the lead.",
+            examples: ["unassigned"],
+          },
           notify: Type.Optional(
-            Type.Array(Type.Union([Type.Literal("manager"), Type.Literal("head")])),
+            Type.Array(Type.Union([Type.Literal("manager"), Type.Literal("head")]), {
+              description: "Who is told that the lead found no rep: manager or head.",
+            }),
           ),
         },
         { ...strict, description: "Where a lead goes when no rep is eligible, and who is told." },
@@ -416,7 +439,9 @@ export const DistributionSchema = Type.Object(
             }),
           ),
           notify: Type.Optional(
-            Type.Array(Type.Union([Type.Literal("manager"), Type.Literal("head")])),
+            Type.Array(Type.Union([Type.Literal("manager"), Type.Literal("head")]), {
+              description: "Who is told about the handover: manager or head.",
+            }),
           ),
         },
         { ...strict, description: "What happens to a departing rep's leads (销售人员变动)." },
@@ -443,11 +468,23 @@ export const PoolSchema = Type.Object(
 export const ColdSchema = Type.Object(
   {
     cooldown: duration("How long an abandoned lead is not allocated to anyone (冷处理).", ["30d"]),
-    pool: Id,
+    pool: {
+      ...Id,
+      description: "The pool (an id under pools) that holds leads while they cool.",
+      examples: ["cold"],
+    },
     returnTo: Type.Object(
       {
-        funnel: Type.Optional(Id),
-        stage: Id,
+        funnel: Type.Optional({
+          ...Id,
+          description: "Funnel the lead returns to; required when there is more than one funnel.",
+          examples: ["standard"],
+        }),
+        stage: {
+          ...Id,
+          description: "Stage the lead returns to; an open (not terminal) stage.",
+          examples: ["resource"],
+        },
         grade: Type.Optional(
           Type.String({
             pattern: "^([A-Z]|keep)$",
@@ -492,7 +529,10 @@ export const DwellAlertSchema = Type.Object(
         Type.Object(
           {
             after: Multiple,
-            do: Type.Union([Type.Literal("reassign"), Type.Literal("abandon")]),
+            do: Type.Union([Type.Literal("reassign"), Type.Literal("abandon")], {
+              description:
+                "reassign: give the lead to another rep; abandon: give the lead up (see cold).",
+            }),
           },
           strict,
         ),
@@ -574,7 +614,7 @@ export const AlertsSchema = Type.Object(
     funnelShape: Type.Optional(FunnelShapeSchema),
     repLeft: Type.Optional(
       Type.Object(
-        { notify: Type.Array(Recipient, { minItems: 1 }) },
+        { notify: Type.Array(Recipient, { minItems: 1, description: "Who is told." }) },
         { ...strict, description: "Who is told when a rep leaves (handover must be complete)." },
       ),
     ),
@@ -639,7 +679,13 @@ export const ReportsSchema = Type.Object(
               description: "On which day each management level receives its subtree's roll-up.",
             },
           ),
-          topOpportunities: Type.Optional(Type.Integer({ minimum: 0 })),
+          topOpportunities: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description:
+                "How many of the largest open opportunities the roll-up lists. Default 5.",
+            }),
+          ),
         },
         { ...strict, description: "The weekly roll-up up the hierarchy." },
       ),
