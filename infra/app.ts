@@ -1,6 +1,10 @@
 import { resolve } from "node:path";
 import { App, Tags } from "aws-cdk-lib";
-import { type LoadedRules, loadRulesSync, RulesInvalidError } from "../functions/adapters/rules-loader";
+import {
+  type LoadedRules,
+  loadRulesSync,
+  RulesInvalidError,
+} from "../functions/adapters/rules-loader";
 import { type FunnelConfig, InfraConfigError, readFunnelConfig } from "./config";
 import { FunnelStack } from "./funnel-stack";
 

@@ -48,7 +48,9 @@ export function readFunnelConfig(context: ContextReader): FunnelConfig {
   }
   const sender = optionalString(context, "sender");
   if (sender !== undefined && !EMAIL.test(sender)) {
-    throw new InfraConfigError(`context "sender" is not an email address: ${JSON.stringify(sender)}`);
+    throw new InfraConfigError(
+      `context "sender" is not an email address: ${JSON.stringify(sender)}`,
+    );
   }
   const alarmEmail = optionalString(context, "alarmEmail");
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
@@ -86,5 +88,7 @@ function optionalBoolean(context: ContextReader, key: string): boolean | undefin
   // `-c deletionProtection=false` arrives as the string "false".
   if (value === true || value === "true") return true;
   if (value === false || value === "false") return false;
-  throw new InfraConfigError(`context "${key}" must be true or false, got ${JSON.stringify(value)}`);
+  throw new InfraConfigError(
+    `context "${key}" must be true or false, got ${JSON.stringify(value)}`,
+  );
 }

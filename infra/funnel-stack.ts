@@ -10,7 +10,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
-import type { Construct } from "constructs";
+import { Construct } from "constructs";
 import { tableDesign } from "../functions/adapters/table-design";
 import type { RuleSet } from "../functions/core/rules/rule-set";
 import { toEventBridgeCron } from "../functions/core/time/schedule";
@@ -126,8 +126,10 @@ export class FunnelStack extends Stack {
         conditions: { StringEquals: { "aws:SourceAccount": this.account } },
       }),
     });
+    // Schedules keyed by their rules id: editing a schedule's cron updates it in place.
+    const schedules = new Construct(this, "Schedules");
     for (const schedule of rules.schedules) {
-      new scheduler.Schedule(this, `Schedule-${schedule.id}`, {
+      new scheduler.Schedule(schedules, schedule.id, {
         description: `${schedule.id}: job ${schedule.job} at "${schedule.cron}" ${rules.timeZone}${
           schedule.workingDaysOnly ? ", working days only (checked by the function)" : ""
         }`,

@@ -56,7 +56,9 @@ export async function loadRules(dirOrFile = "rules"): Promise<LoadedRules> {
     location.files.map(async (path) => {
       const { size } = await stat(path);
       // A huge file is rejected by size alone; reading it could exhaust memory.
-      return size > MAX_FILE_BYTES ? { path, text: "", size } : { path, text: await readFile(path, "utf8") };
+      return size > MAX_FILE_BYTES
+        ? { path, text: "", size }
+        : { path, text: await readFile(path, "utf8") };
     }),
   );
   return validated(location.shown, inputs);
@@ -66,7 +68,10 @@ export async function loadRules(dirOrFile = "rules"): Promise<LoadedRules> {
 export function loadRulesSync(dirOrFile = "rules"): LoadedRules {
   const reader: Reader = {
     stat: (path) => statSync(path),
-    list: (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
+    list: (dir) =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name),
     read: (path) => readFileSync(path, "utf8"),
   };
   const location = locate(dirOrFile, reader);
@@ -156,7 +161,10 @@ function unreadable(dirOrFile: string, cause: unknown): RulesInvalidError {
 }
 
 function locationError(file: string, message: string, cause?: unknown): RulesInvalidError {
-  return new RulesInvalidError([{ file, line: 0, column: 0, path: "", message, severity: "error" }], {
-    cause,
-  });
+  return new RulesInvalidError(
+    [{ file, line: 0, column: 0, path: "", message, severity: "error" }],
+    {
+      cause,
+    },
+  );
 }

@@ -182,8 +182,10 @@ function describe(error: ErrorObject, base: PathSegment[]): SchemaIssue {
         return at(`${show(data)} is not a rate between 0 and 1 (write 0.9 for 90 %)`);
       }
       const limit = String(params.limit);
-      if (error.keyword === "minimum") return at(`${show(data)} is too small: expected ${limit} or more`);
-      if (error.keyword === "maximum") return at(`${show(data)} is too large: expected at most ${limit}`);
+      if (error.keyword === "minimum")
+        return at(`${show(data)} is too small: expected ${limit} or more`);
+      if (error.keyword === "maximum")
+        return at(`${show(data)} is too large: expected at most ${limit}`);
       return at(`${show(data)} is out of range: ${error.message ?? ""}`);
     }
     case "const":
@@ -325,7 +327,9 @@ export function show(value: unknown): string {
 }
 
 function stringExamples(schema: SchemaNode): string[] {
-  return (schema.examples ?? []).filter((example): example is string => typeof example === "string");
+  return (schema.examples ?? []).filter(
+    (example): example is string => typeof example === "string",
+  );
 }
 
 function eg(examples: readonly string[]): string {
@@ -353,7 +357,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function sameIssue(a: SchemaIssue, b: SchemaIssue): boolean {
-  return a.message === b.message && a.target === b.target && formatPath(a.path) === formatPath(b.path);
+  return (
+    a.message === b.message && a.target === b.target && formatPath(a.path) === formatPath(b.path)
+  );
 }
 
 function pointerSegments(pointer: string): PathSegment[] {

@@ -39,10 +39,16 @@ type Report = (path: PathSegment[], message: string, target?: "value" | "key") =
 
 function checkPresence(source: RuleFile, report: Report): void {
   if (!source.funnels || source.funnels.length === 0) {
-    report(["funnels"], "the rule set has no funnel: add a funnels section with at least one funnel");
+    report(
+      ["funnels"],
+      "the rule set has no funnel: add a funnels section with at least one funnel",
+    );
   }
   if (!source.calendar) {
-    report(["calendar"], "the rule set has no calendar: add a calendar section (timeZone, workingDays)");
+    report(
+      ["calendar"],
+      "the rule set has no calendar: add a calendar section (timeZone, workingDays)",
+    );
   }
 }
 
@@ -66,9 +72,9 @@ function checkUniqueIds(source: RuleFile, report: Report, where: Where): void {
     });
   };
   unique(source.funnels, ["funnels"], "funnel");
-  source.funnels?.forEach((funnel, index) =>
-    unique(funnel.stages, ["funnels", index, "stages"], `stage`),
-  );
+  source.funnels?.forEach((funnel, index) => {
+    unique(funnel.stages, ["funnels", index, "stages"], "stage");
+  });
   unique(source.pools, ["pools"], "pool");
   unique(source.schedules, ["schedules"], "schedule");
   unique(source.grading?.rules, ["grading", "rules"], "grading rule");
@@ -143,7 +149,8 @@ function checkGrades(source: RuleFile, report: Report): void {
     report(["grading", "default"], notAGrade(grading.default));
   }
   grading?.rules.forEach((rule, index) => {
-    if (!grades.includes(rule.grade)) report(["grading", "rules", index, "grade"], notAGrade(rule.grade));
+    if (!grades.includes(rule.grade))
+      report(["grading", "rules", index, "grade"], notAGrade(rule.grade));
   });
   source.distribution?.steps.forEach((step, index) => {
     if (step.use !== "grade-routing") return;
@@ -228,11 +235,11 @@ function checkDurations(source: RuleFile, report: Report): void {
       report(path, error.message);
     }
   };
-  source.funnels?.forEach((funnel, funnelIndex) =>
-    funnel.stages.forEach((stage, index) =>
-      check(stage.maxDwell, ["funnels", funnelIndex, "stages", index, "maxDwell"]),
-    ),
-  );
+  source.funnels?.forEach((funnel, funnelIndex) => {
+    funnel.stages.forEach((stage, index) => {
+      check(stage.maxDwell, ["funnels", funnelIndex, "stages", index, "maxDwell"]);
+    });
+  });
   check(source.cold?.cooldown, ["cold", "cooldown"]);
   check(source.alerts?.dwell?.remindEvery, ["alerts", "dwell", "remindEvery"]);
   check(source.alerts?.anomalies?.window, ["alerts", "anomalies", "window"]);
@@ -255,7 +262,12 @@ function checkMultiples(source: RuleFile, report: Report): void {
     });
   };
   positive(source.distribution?.capacity?.maxPerStage, ["distribution", "capacity", "maxPerStage"]);
-  positive(source.alerts?.anomalies?.longCycle?.above, ["alerts", "anomalies", "longCycle", "above"]);
+  positive(source.alerts?.anomalies?.longCycle?.above, [
+    "alerts",
+    "anomalies",
+    "longCycle",
+    "above",
+  ]);
   increasing(source.alerts?.dwell?.escalation, ["alerts", "dwell", "escalation"]);
   increasing(source.alerts?.dwell?.actions, ["alerts", "dwell", "actions"]);
 }
@@ -269,18 +281,23 @@ function checkCalendarSection(source: RuleFile, report: Report): void {
     holidays: calendar.holidays ?? [],
     extraWorkingDays: calendar.extraWorkingDays ?? [],
   });
-  for (const problem of problems) report(["calendar", ...parseDottedPath(problem.path)], problem.message);
+  for (const problem of problems)
+    report(["calendar", ...parseDottedPath(problem.path)], problem.message);
 }
 
-const JOB_NEEDS: Partial<Record<Job, { section: string; present: (source: RuleFile) => boolean }>> = {
-  sweep: { section: "alerts.dwell", present: (source) => source.alerts?.dwell !== undefined },
-  "release-cold": { section: "cold", present: (source) => source.cold !== undefined },
-  rollup: { section: "reports.rollup", present: (source) => source.reports?.rollup !== undefined },
-  anomalies: {
-    section: "alerts.anomalies",
-    present: (source) => source.alerts?.anomalies !== undefined,
-  },
-};
+const JOB_NEEDS: Partial<Record<Job, { section: string; present: (source: RuleFile) => boolean }>> =
+  {
+    sweep: { section: "alerts.dwell", present: (source) => source.alerts?.dwell !== undefined },
+    "release-cold": { section: "cold", present: (source) => source.cold !== undefined },
+    rollup: {
+      section: "reports.rollup",
+      present: (source) => source.reports?.rollup !== undefined,
+    },
+    anomalies: {
+      section: "alerts.anomalies",
+      present: (source) => source.alerts?.anomalies !== undefined,
+    },
+  };
 
 function checkSchedules(source: RuleFile, report: Report): void {
   source.schedules?.forEach((schedule, index) => {
@@ -290,7 +307,7 @@ function checkSchedules(source: RuleFile, report: Report): void {
     if (needs && !needs.present(source)) {
       report(
         ["schedules", index, "job"],
-        `job "${schedule.job}" needs a ${needs.section} section, which no rule file defines: add it or remove this schedule`,
+        `job "${schedule.job}" needs the ${needs.section} section, which no rule file defines: add it or remove this schedule`,
       );
     }
   });
@@ -316,7 +333,8 @@ function checkDistributionSteps(source: RuleFile, report: Report, where: Where):
       `a second pick step: only one round-robin or least-loaded step is allowed (the first is at ${where(["distribution", "steps", first, "use"])})`,
     );
   }
-  if (first !== steps.length - 1) {
+  // With two pick steps, the extra one is the mistake; "must be last" would only add noise.
+  if (picks.length === 1 && first !== steps.length - 1) {
     report(
       ["distribution", "steps", first, "use"],
       `the pick step "${steps[first]?.use}" must be the last step: steps after it would never run`,

@@ -18,7 +18,7 @@ import {
   type RuleFileInput,
 } from "./yaml-source";
 
-export { formatProblem, type RuleProblem, type RuleFileInput };
+export { formatProblem, type RuleFileInput, type RuleProblem };
 
 export type ValidationResult =
   | { ok: true; source: RuleFile; rules: RuleSet }
@@ -45,14 +45,19 @@ export function validateRules(files: readonly RuleFileInput[]): ValidationResult
     const message = error instanceof Error ? error.message : String(error);
     return {
       ok: false,
-      problems: [wholeSetProblem(files[0]?.path ?? "", `internal error while validating: ${message}`)],
+      problems: [
+        wholeSetProblem(files[0]?.path ?? "", `internal error while validating: ${message}`),
+      ],
     };
   }
 }
 
 function validate(files: readonly RuleFileInput[]): ValidationResult {
   if (files.length === 0) {
-    return { ok: false, problems: [wholeSetProblem("", "no rule files: a rule set needs at least one *.yaml file")] };
+    return {
+      ok: false,
+      problems: [wholeSetProblem("", "no rule files: a rule set needs at least one *.yaml file")],
+    };
   }
 
   const problems: RuleProblem[] = [];
@@ -120,7 +125,8 @@ function merge(files: readonly ParsedRuleFile[]): {
       if (section === "version" || !KNOWN_SECTIONS.has(section)) continue;
       if (isListSection(section)) {
         if (!Array.isArray(value)) continue;
-        const list = (merged[section] ??= []) as unknown[];
+        const list = (merged[section] as unknown[] | undefined) ?? [];
+        merged[section] = list;
         const items = origins.items.get(section) ?? [];
         value.forEach((item, index) => {
           list.push(item);

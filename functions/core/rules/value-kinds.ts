@@ -61,7 +61,8 @@ const KINDS = new Map<string | undefined, ValueKind>([
     GradingSchema.properties.default.pattern,
     {
       name: "grade",
-      invalid: (shown, examples) => `${shown} is not a grade: use one capital letter${eg(examples)}`,
+      invalid: (shown, examples) =>
+        `${shown} is not a grade: use one capital letter${eg(examples)}`,
       examples: ["A"],
     },
   ],

@@ -58,7 +58,8 @@ export function parseRuleFile(input: RuleFileInput): {
 
   const size = input.size ?? Buffer.byteLength(input.text, "utf8");
   if (size > MAX_FILE_BYTES) {
-    const mib = (size / MAX_FILE_BYTES).toFixed(1);
+    // Rounded up, so a file just over the limit never reads as "1.0 MiB".
+    const mib = (Math.ceil((size / MAX_FILE_BYTES) * 10) / 10).toFixed(1);
     return {
       problems: [problem(1, 1, `file is ${mib} MiB; a rule file may be at most 1 MiB`)],
     };
@@ -109,7 +110,9 @@ export function parseRuleFile(input: RuleFileInput): {
   if (problems.length > 0) return { problems };
 
   if (doc.contents === null) {
-    return { problems: [problem(1, 1, "file is empty: expected a mapping starting with version: 1")] };
+    return {
+      problems: [problem(1, 1, "file is empty: expected a mapping starting with version: 1")],
+    };
   }
   if (!isMap(doc.contents)) {
     const { line, col } = at(startOf(doc.contents));
@@ -173,8 +176,9 @@ export function locate(
         break;
       }
       node = pair.value;
-      // A key without a value ("maxDwell:") has no node of its own; point at the key.
-      if (!isNode(node) && isNode(pair.key)) {
+      // A key without a value ("label:") has at most an empty node after the colon; the key is
+      // what the reader looks for.
+      if ((!isNode(node) || isEmptyScalar(node)) && isNode(pair.key)) {
         position = startOf(pair.key);
         break;
       }
@@ -211,6 +215,10 @@ function startOf(node: Node): number {
   return node.range?.[0] ?? 0;
 }
 
+function isEmptyScalar(node: Node): boolean {
+  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+}
+
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return undefined;
@@ -234,7 +242,11 @@ function yamlErrorMessage(error: YAMLError, text: string): string {
   const sentence = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
   switch (error.code) {
     case "DUPLICATE_KEY": {
-      const key = text.slice(error.pos[0]).match(/^[^:\n]*/)?.[0]?.trim() ?? "";
+      const key =
+        text
+          .slice(error.pos[0])
+          .match(/^[^:\n]*/)?.[0]
+          ?.trim() ?? "";
       return `duplicate key ${JSON.stringify(key)}: each key may appear once in a mapping`;
     }
     case "MULTIPLE_DOCS":
@@ -253,7 +265,9 @@ function tagOffset(text: string, node: Node): number {
 }
 
 /** The alias whose expansion is largest: where an alias bomb is best defused. */
-function largestAlias(doc: Document.Parsed): { node: Node & { source: string }; size: number } | undefined {
+function largestAlias(
+  doc: Document.Parsed,
+): { node: Node & { source: string }; size: number } | undefined {
   const sizes = new Map<unknown, number>();
   const sizeOf = (node: unknown, depth: number): number => {
     if (depth > 64) return Number.POSITIVE_INFINITY;
