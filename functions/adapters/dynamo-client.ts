@@ -2,7 +2,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { RuntimeConfig } from "./env";
 
-export function createDocumentClient(config: Pick<RuntimeConfig, "region" | "dynamoEndpoint">): DynamoDBDocumentClient {
+export function createDocumentClient(
+  config: Pick<RuntimeConfig, "region" | "dynamoEndpoint">,
+): DynamoDBDocumentClient {
   const local = config.dynamoEndpoint !== undefined;
   const client = new DynamoDBClient({
     region: config.region ?? (local ? "us-east-1" : undefined),

@@ -28,7 +28,9 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const sender = optional(env, "FUNNEL_SENDER");
   if (sender !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sender)) {
-    throw new ConfigError(`environment variable FUNNEL_SENDER is not an email address: ${JSON.stringify(sender)}`);
+    throw new ConfigError(
+      `environment variable FUNNEL_SENDER is not an email address: ${JSON.stringify(sender)}`,
+    );
   }
   return {
     tableName: required(env, "TABLE_NAME"),

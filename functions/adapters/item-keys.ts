@@ -20,7 +20,10 @@ export const aggregateKey = (repId: string, funnel: string, stage: string) => ({
   sk: `${funnel}#${stage}`,
 });
 
-export const kindKeys = (kind: "REP" | "AGG", sortKey: string) => ({ kindPk: kind, kindSk: sortKey });
+export const kindKeys = (kind: "REP" | "AGG", sortKey: string) => ({
+  kindPk: kind,
+  kindSk: sortKey,
+});
 
 export const ownerKeys = (repId: string, funnel: string, stage: string, leadId: string) => ({
   ownerPk: `OWNER#${repId}`,

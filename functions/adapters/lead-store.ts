@@ -9,7 +9,16 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { GradeDecision, TimerDecision, TransitionDecision } from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
-import { aggregateKey, dueUpTo, historyKey, kindKeys, leadKey, ownerKeys, timerKeys, timerPk } from "./item-keys";
+import {
+  aggregateKey,
+  dueUpTo,
+  historyKey,
+  kindKeys,
+  leadKey,
+  ownerKeys,
+  timerKeys,
+  timerPk,
+} from "./item-keys";
 import { DUE_SHARDS } from "./table-design";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -17,7 +26,10 @@ type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[numb
 export type ApplyOutcome = "applied" | "replay" | "superseded";
 
 function isConditionFailure(error: unknown): error is TransactionCanceledException {
-  return error instanceof TransactionCanceledException || (error as Error)?.name === "TransactionCanceledException";
+  return (
+    error instanceof TransactionCanceledException ||
+    (error as Error)?.name === "TransactionCanceledException"
+  );
 }
 
 /** Reads and writes leads, their history and the per-rep per-stage aggregates. */
@@ -28,7 +40,9 @@ export class LeadStore {
   ) {}
 
   async get(leadId: string): Promise<Lead | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: leadKey(leadId), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: leadKey(leadId), ConsistentRead: true }),
+    );
     return Item === undefined ? undefined : parseLead(Item);
   }
 
@@ -50,12 +64,19 @@ export class LeadStore {
     return items;
   }
 
-  private aggregateUpdate(repId: string, funnel: string, stage: string, count: number, amount: number): TransactItem {
+  private aggregateUpdate(
+    repId: string,
+    funnel: string,
+    stage: string,
+    count: number,
+    amount: number,
+  ): TransactItem {
     return {
       Update: {
         TableName: this.tableName,
         Key: aggregateKey(repId, funnel, stage),
-        UpdateExpression: "ADD #count :count, #amount :amount SET kindPk = :kindPk, kindSk = :kindSk, repId = :rep, funnel = :funnel, stage = :stage",
+        UpdateExpression:
+          "ADD #count :count, #amount :amount SET kindPk = :kindPk, kindSk = :kindSk, repId = :rep, funnel = :funnel, stage = :stage",
         ExpressionAttributeNames: { "#count": "count", "#amount": "amount" },
         ExpressionAttributeValues: {
           ":count": count,
@@ -63,13 +84,21 @@ export class LeadStore {
           ":rep": repId,
           ":funnel": funnel,
           ":stage": stage,
-          ...Object.fromEntries(Object.entries(kindKeys("AGG", `${repId}#${funnel}#${stage}`)).map(([k, v]) => [`:${k}`, v])),
+          ...Object.fromEntries(
+            Object.entries(kindKeys("AGG", `${repId}#${funnel}#${stage}`)).map(([k, v]) => [
+              `:${k}`,
+              v,
+            ]),
+          ),
         },
       },
     };
   }
 
-  private leadUpdate(transition: TransitionDecision, grade: GradeDecision | undefined): TransactItem {
+  private leadUpdate(
+    transition: TransitionDecision,
+    grade: GradeDecision | undefined,
+  ): TransactItem {
     const set = ["stageEnteredAt = :entered", "dwellLevel = :zero", "lastTransitionAt = :at"];
     const remove: string[] = [];
     const values: Record<string, unknown> = {
@@ -97,7 +126,10 @@ export class LeadStore {
       values[":ownerSk"] = keys.ownerSk;
     }
     if (grade !== undefined) {
-      set.push("grade = if_not_exists(grade, :grade)", "gradeRule = if_not_exists(gradeRule, :gradeRule)");
+      set.push(
+        "grade = if_not_exists(grade, :grade)",
+        "gradeRule = if_not_exists(gradeRule, :gradeRule)",
+      );
       values[":grade"] = grade.grade;
       values[":gradeRule"] = grade.rule;
     }
@@ -118,7 +150,11 @@ export class LeadStore {
    * cancels the whole transaction and changes nothing), the aggregates of both stages, and the
    * lead's entry/due times. Returns what happened.
    */
-  async applyTransition(transition: TransitionDecision, changeId: string, grade?: GradeDecision): Promise<ApplyOutcome> {
+  async applyTransition(
+    transition: TransitionDecision,
+    changeId: string,
+    grade?: GradeDecision,
+  ): Promise<ApplyOutcome> {
     const history: TransactItem = {
       Put: {
         TableName: this.tableName,
@@ -141,14 +177,32 @@ export class LeadStore {
     };
     const aggregates: TransactItem[] = [];
     if (transition.from !== null && transition.fromOwner !== undefined) {
-      aggregates.push(this.aggregateUpdate(transition.fromOwner, transition.funnel, transition.from, -1, -transition.fromAmount));
+      aggregates.push(
+        this.aggregateUpdate(
+          transition.fromOwner,
+          transition.funnel,
+          transition.from,
+          -1,
+          -transition.fromAmount,
+        ),
+      );
     }
     if (transition.owner !== undefined) {
-      aggregates.push(this.aggregateUpdate(transition.owner, transition.funnel, transition.to, 1, transition.amount));
+      aggregates.push(
+        this.aggregateUpdate(
+          transition.owner,
+          transition.funnel,
+          transition.to,
+          1,
+          transition.amount,
+        ),
+      );
     }
     const lead = this.leadUpdate(transition, grade);
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...aggregates, lead] }));
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [history, ...aggregates, lead] }),
+      );
       return "applied";
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -161,7 +215,11 @@ export class LeadStore {
       await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...aggregates] }));
       return "superseded";
     } catch (error) {
-      if (isConditionFailure(error) && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return "replay";
+      if (
+        isConditionFailure(error) &&
+        error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed"
+      )
+        return "replay";
       throw error;
     }
   }
@@ -172,7 +230,8 @@ export class LeadStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: leadKey(grade.leadId),
-        UpdateExpression: "SET grade = if_not_exists(grade, :grade), gradeRule = if_not_exists(gradeRule, :rule)",
+        UpdateExpression:
+          "SET grade = if_not_exists(grade, :grade), gradeRule = if_not_exists(gradeRule, :rule)",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: { ":grade": grade.grade, ":rule": grade.rule },
       }),
@@ -184,7 +243,10 @@ export class LeadStore {
    * stage change in between wins; returns false when it did.
    */
   async applyTimer(timer: TimerDecision): Promise<boolean> {
-    const values: Record<string, unknown> = { ":entered": timer.enteredAt, ":level": timer.dwellLevel };
+    const values: Record<string, unknown> = {
+      ":entered": timer.enteredAt,
+      ":level": timer.dwellLevel,
+    };
     let update = "SET dwellLevel = :level";
     if (timer.nextCheckAt === null) update += " REMOVE duePk, dueSk";
     else {

@@ -74,7 +74,9 @@ export class Outbox {
   }
 
   async get(key: string): Promise<OutboxItem | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: outboxKey(key), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: outboxKey(key), ConsistentRead: true }),
+    );
     return Item as OutboxItem | undefined;
   }
 
@@ -93,7 +95,8 @@ export class Outbox {
           ExpressionAttributeNames: { "#key": "key" },
         },
       );
-      for await (const page of pages) for (const item of page.Items ?? []) keys.push(String(item.key));
+      for await (const page of pages)
+        for (const item of page.Items ?? []) keys.push(String(item.key));
     }
     return keys;
   }
@@ -115,7 +118,9 @@ export class Outbox {
         await this.markSent(key, messageId, now);
         result.sent.push({ key, to: item.to, subject: item.subject });
       } catch (error) {
-        const nextAttemptAt = new Date(now + Math.min(MAX_BACKOFF_MS, 60_000 * 2 ** item.attempts)).toISOString();
+        const nextAttemptAt = new Date(
+          now + Math.min(MAX_BACKOFF_MS, 60_000 * 2 ** item.attempts),
+        ).toISOString();
         await this.markFailed(key, error, nextAttemptAt);
         result.failed.push({ key, error: (error as Error).message, nextAttemptAt });
       }
@@ -128,7 +133,8 @@ export class Outbox {
       new UpdateCommand({
         TableName: this.tableName,
         Key: outboxKey(key),
-        UpdateExpression: "SET #status = :sent, sentAt = :at, messageId = :id, expiresAt = :expires REMOVE duePk, dueSk",
+        UpdateExpression:
+          "SET #status = :sent, sentAt = :at, messageId = :id, expiresAt = :expires REMOVE duePk, dueSk",
         ConditionExpression: "#status = :pending",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
@@ -148,7 +154,8 @@ export class Outbox {
       new UpdateCommand({
         TableName: this.tableName,
         Key: outboxKey(key),
-        UpdateExpression: "SET attempts = attempts + :one, lastError = :error, duePk = :duePk, dueSk = :dueSk",
+        UpdateExpression:
+          "SET attempts = attempts + :one, lastError = :error, duePk = :duePk, dueSk = :dueSk",
         ConditionExpression: "#status = :pending",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {

@@ -22,7 +22,8 @@ function compare(value: unknown, condition: Extract<Condition, { field: string }
   const inList = condition.in;
   if (inList !== undefined && !inList.includes(value as string | number | boolean)) return false;
   if (condition.notIn?.includes(value as string | number | boolean)) return false;
-  if (contains !== undefined && !(typeof value === "string" && value.includes(contains))) return false;
+  if (contains !== undefined && !(typeof value === "string" && value.includes(contains)))
+    return false;
   const ordered = gt !== undefined || gte !== undefined || lt !== undefined || lte !== undefined;
   if (ordered) {
     if (typeof value !== "number") return false;

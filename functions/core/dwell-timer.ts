@@ -5,9 +5,15 @@ import type { RuleSet, Stage } from "./rules/rule-set";
  * the stage's limit, counted on the calendar (so 2 × 3bd skips weekends and holidays).
  * null when the stage has no limit or the chain has no such level.
  */
-export function levelDueAt(rules: RuleSet, stage: Stage, enteredAt: number, level: number): number | null {
+export function levelDueAt(
+  rules: RuleSet,
+  stage: Stage,
+  enteredAt: number,
+  level: number,
+): number | null {
   const step = rules.alerts.dwell?.escalation[level];
-  if (stage.maxDwell === undefined || stage.terminal !== undefined || step === undefined) return null;
+  if (stage.maxDwell === undefined || stage.terminal !== undefined || step === undefined)
+    return null;
   return rules.calendar.addDuration(enteredAt, stage.maxDwell, step.after);
 }
 

@@ -18,7 +18,8 @@ export interface SweepInput {
 
 /** The org's head: the person without a manager, who hears about leads nobody else owns. */
 function headOf(reps: ReadonlyMap<string, Rep>): Rep | undefined {
-  for (const rep of reps.values()) if (rep.manager === undefined && rep.status !== "left") return rep;
+  for (const rep of reps.values())
+    if (rep.manager === undefined && rep.status !== "left") return rep;
   return undefined;
 }
 
@@ -31,14 +32,24 @@ function resolveRecipient(
   if (lead.owner === undefined) {
     const poolManager = lead.pool === undefined ? undefined : rules.pools.get(lead.pool)?.manager;
     const rep = (poolManager && reps.get(poolManager)) || headOf(reps);
-    return { rep, why: rep ? `lead has no owner; told ${rep.id}` : "lead has no owner and nobody manages its pool" };
+    return {
+      rep,
+      why: rep
+        ? `lead has no owner; told ${rep.id}`
+        : "lead has no owner and nobody manages its pool",
+    };
   }
   const owner = reps.get(lead.owner);
   if (owner === undefined) return { why: `owner ${lead.owner} is not a known rep` };
   if (notify === "owner") return { rep: owner, why: "owner" };
   const chain = managersOf(owner.id, reps);
   const rep = notify === "manager" ? chain[0] : chain[1];
-  return { rep, why: rep ? notify : `${owner.id} has no ${notify === "manager" ? "manager" : "manager's manager"}` };
+  return {
+    rep,
+    why: rep
+      ? notify
+      : `${owner.id} has no ${notify === "manager" ? "manager" : "manager's manager"}`,
+  };
 }
 
 function limitIn(stage: Stage): { limit: number; unit: DwellAlertDecision["unit"] } {
@@ -58,7 +69,12 @@ function limitIn(stage: Stage): { limit: number; unit: DwellAlertDecision["unit"
   }
 }
 
-function inStage(rules: RuleSet, enteredAt: number, now: number, unit: DwellAlertDecision["unit"]): number {
+function inStage(
+  rules: RuleSet,
+  enteredAt: number,
+  now: number,
+  unit: DwellAlertDecision["unit"],
+): number {
   if (unit === "hour") return (now - enteredAt) / 3_600_000;
   return rules.calendar.elapsed(enteredAt, now, unit);
 }
@@ -73,9 +89,13 @@ export function decideDwell(
   const funnel = findFunnel(rules, lead.funnel);
   const stage = funnel && findStage(funnel, lead.stage);
   if (funnel === undefined || stage === undefined) {
-    throw new RecordError(lead.id, `stage "${lead.stage}" of funnel "${lead.funnel ?? "(default)"}" is not in the rules`);
+    throw new RecordError(
+      lead.id,
+      `stage "${lead.stage}" of funnel "${lead.funnel ?? "(default)"}" is not in the rules`,
+    );
   }
-  if (lead.stageEnteredAt === undefined) throw new RecordError(lead.id, "has a dwell timer but no stageEnteredAt");
+  if (lead.stageEnteredAt === undefined)
+    throw new RecordError(lead.id, "has a dwell timer but no stageEnteredAt");
   const enteredAt = Date.parse(lead.stageEnteredAt);
   const startLevel = lead.dwellLevel ?? 0;
   const timer = (dwellLevel: number, next: number | null, reason: string): TimerDecision => ({
@@ -89,7 +109,10 @@ export function decideDwell(
 
   const planned = lead.nextActionAt === undefined ? Number.NaN : Date.parse(lead.nextActionAt);
   if (rules.alerts.dwell?.respectNextAction && planned > now) {
-    return { alerts: [], timer: timer(startLevel, planned, `next action planned for ${lead.nextActionAt}`) };
+    return {
+      alerts: [],
+      timer: timer(startLevel, planned, `next action planned for ${lead.nextActionAt}`),
+    };
   }
 
   const alerts: DwellAlertDecision[] = [];
@@ -121,7 +144,13 @@ export function decideDwell(
   const next = levelDueAt(rules, stage, enteredAt, level);
   return {
     alerts,
-    timer: timer(level, next, next === null ? "escalation chain complete" : `next escalation level ${level + 1} at ${iso(next)}`),
+    timer: timer(
+      level,
+      next,
+      next === null
+        ? "escalation chain complete"
+        : `next escalation level ${level + 1} at ${iso(next)}`,
+    ),
   };
 }
 
@@ -154,7 +183,10 @@ export function decideSweep(rules: RuleSet, input: SweepInput): Decision[] {
         kind: "undeliverable",
         recipientId,
         leadIds: group.map((a) => a.leadId),
-        reason: recipient === undefined ? (group[0]?.reason ?? "no recipient") : `${recipient.id} has no email address`,
+        reason:
+          recipient === undefined
+            ? (group[0]?.reason ?? "no recipient")
+            : `${recipient.id} has no email address`,
       });
       continue;
     }

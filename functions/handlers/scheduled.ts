@@ -25,11 +25,23 @@ export interface JobResult {
 
 export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): Promise<JobResult> {
   const schedule = runtime.rules.schedules.find((s) => s.id === event.scheduleId);
-  const now = event.scheduledTime === undefined ? runtime.clock.now() : Date.parse(event.scheduledTime);
-  if (Number.isNaN(now)) throw new Error(`scheduledTime ${JSON.stringify(event.scheduledTime)} is not an ISO-8601 time`);
-  const result = { scheduleId: event.scheduleId, job: event.job, decisions: 0, emailsSent: 0, sent: [] };
+  const now =
+    event.scheduledTime === undefined ? runtime.clock.now() : Date.parse(event.scheduledTime);
+  if (Number.isNaN(now))
+    throw new Error(`scheduledTime ${JSON.stringify(event.scheduledTime)} is not an ISO-8601 time`);
+  const result = {
+    scheduleId: event.scheduleId,
+    job: event.job,
+    decisions: 0,
+    emailsSent: 0,
+    sent: [],
+  };
   if (!shouldRunOn(runtime.rules.calendar, now, schedule?.workingDaysOnly ?? false)) {
-    return { ...result, status: "skipped", reason: `${runtime.rules.calendar.localDate(now)} is not a working day` };
+    return {
+      ...result,
+      status: "skipped",
+      reason: `${runtime.rules.calendar.localDate(now)} is not a working day`,
+    };
   }
   const runId = `${event.scheduleId}@${new Date(now).toISOString()}`;
   switch (event.job) {
@@ -46,11 +58,22 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
     }
     case "outbox": {
       const drained = await runtime.outbox.drain(runtime.clock.now());
-      return { ...result, status: "done", reason: "outbox retry", emailsSent: drained.sent.length, sent: drained.sent };
+      return {
+        ...result,
+        status: "done",
+        reason: "outbox retry",
+        emailsSent: drained.sent.length,
+        sent: drained.sent,
+      };
     }
     default:
-      return { ...result, status: "not-implemented", reason: `job ${event.job} is not implemented yet` };
+      return {
+        ...result,
+        status: "not-implemented",
+        reason: `job ${event.job} is not implemented yet`,
+      };
   }
 }
 
-export const handler = (event: ScheduledEvent): Promise<JobResult> => runScheduledJob(runtimeFromEnv(), event);
+export const handler = (event: ScheduledEvent): Promise<JobResult> =>
+  runScheduledJob(runtimeFromEnv(), event);

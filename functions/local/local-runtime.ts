@@ -30,7 +30,10 @@ export interface LocalRuntime {
  * semantics, and the scheduled handler behind a scheduler with EventBridge's.
  */
 export function createLocalRuntime(options: {
-  stack: Pick<LocalStack, "tableName" | "region" | "dynamoEndpoint" | "sesEndpoint" | "clientConfig">;
+  stack: Pick<
+    LocalStack,
+    "tableName" | "region" | "dynamoEndpoint" | "sesEndpoint" | "clientConfig"
+  >;
   rules: RuleSet;
   clock: Clock;
   report: DecisionReporter;

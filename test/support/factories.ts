@@ -21,7 +21,14 @@ export function aRuleFile(overrides: Partial<RuleFile> = {}): RuleFile {
         stages: [
           { id: "resource", label: "Resource", maxDwell: "1d", transferRate: 1 },
           { id: "graded", label: "Graded", maxDwell: "1d", transferRate: 0.9, idealPerRep: 10 },
-          { id: "contacted", label: "Contacted", maxDwell: "5d", transferRate: 0.5, idealPerRep: 13, playbook: "Follow up" },
+          {
+            id: "contacted",
+            label: "Contacted",
+            maxDwell: "5d",
+            transferRate: 0.5,
+            idealPerRep: 13,
+            playbook: "Follow up",
+          },
           { id: "lead", label: "Lead", maxDwell: "5d", transferRate: 0.3, idealPerRep: 7 },
           { id: "intent", label: "Intent", maxDwell: "3bd", transferRate: 0.1, idealPerRep: 2 },
           { id: "signed", label: "Signed", maxDwell: "5d", countsAsSale: true },
@@ -68,7 +75,14 @@ export function aLead(overrides: Partial<Lead> = {}): Lead {
 }
 
 export function aRep(overrides: Partial<Rep> = {}): Rep {
-  return { id: "rep-1", name: "Li Wei", email: "rep-1@example.com", manager: "mgr-1", status: "active", ...overrides };
+  return {
+    id: "rep-1",
+    name: "Li Wei",
+    email: "rep-1@example.com",
+    manager: "mgr-1",
+    status: "active",
+    ...overrides,
+  };
 }
 
 /** rep-1 → mgr-1 → dir-1 → head. */

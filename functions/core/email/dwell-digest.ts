@@ -12,7 +12,11 @@ export interface RenderedEmail {
 }
 
 function formatAmount(amount: number, currency: string, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: "currency", currency, maximumFractionDigits: 0 }).format(amount);
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    maximumFractionDigits: 0,
+  }).format(amount);
 }
 
 /** One digest for one recipient, grouping the leads by escalation level; phone-first HTML. */
@@ -26,7 +30,8 @@ export function renderDwellDigest(
   const locale = rules.settings.locale;
   const m = messages[locale];
   const groups = new Map<string, DwellAlertDecision[]>();
-  for (const alert of alerts) groups.set(alert.notify, [...(groups.get(alert.notify) ?? []), alert]);
+  for (const alert of alerts)
+    groups.set(alert.notify, [...(groups.get(alert.notify) ?? []), alert]);
 
   const textParts = [oneLine(m.overdueIntro(recipient.name, alerts.length)), ""];
   const htmlParts = [
@@ -34,14 +39,17 @@ export function renderDwellDigest(
   ];
   for (const [notify, group] of groups) {
     textParts.push(`== ${m.levelHeading(notify)} ==`);
-    htmlParts.push(`<h2 style="font-size:16px;margin:16px 0 8px">${escapeHtml(m.levelHeading(notify))}</h2>`);
+    htmlParts.push(
+      `<h2 style="font-size:16px;margin:16px 0 8px">${escapeHtml(m.levelHeading(notify))}</h2>`,
+    );
     for (const alert of group) {
       const lead = leads.get(alert.leadId);
       const funnel = findFunnel(rules, alert.funnel);
       const stage = funnel && findStage(funnel, alert.stage);
       const stageLabel = stage ? labelText(stage.label, locale) : alert.stage;
       const title = lead?.name ?? lead?.company ?? alert.leadId;
-      const owner = alert.owner === undefined ? m.unassigned : (reps.get(alert.owner)?.name ?? alert.owner);
+      const owner =
+        alert.owner === undefined ? m.unassigned : (reps.get(alert.owner)?.name ?? alert.owner);
       const dwell = m.inStage(alert.inStage.toFixed(1), String(alert.limit), alert.unit);
       const amount = formatAmount(alert.amount, rules.settings.currency, locale);
       textParts.push(
@@ -53,7 +61,9 @@ export function renderDwellDigest(
           `<div style="font-weight:600">${escapeHtml(title)}</div>` +
           `<div>${escapeHtml(stageLabel)} · <span style="color:#b00020">${escapeHtml(dwell)}</span></div>` +
           `<div>${escapeHtml(m.amount)}: ${escapeHtml(amount)} · ${escapeHtml(m.owner)}: ${escapeHtml(owner)}</div>` +
-          (stage?.playbook ? `<div style="color:#555">${escapeHtml(m.playbook)}: ${escapeHtml(stage.playbook)}</div>` : "") +
+          (stage?.playbook
+            ? `<div style="color:#555">${escapeHtml(m.playbook)}: ${escapeHtml(stage.playbook)}</div>`
+            : "") +
           `</div>`,
       );
     }

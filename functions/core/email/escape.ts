@@ -18,5 +18,7 @@ export function headerSafe(value: string): string {
 
 /** One line of plain text: record values with newlines would break the layout of a text email. */
 export function oneLine(value: unknown): string {
-  return String(value ?? "").replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ").trim();
+  return String(value ?? "")
+    .replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")
+    .trim();
 }

@@ -36,10 +36,24 @@ export interface Lead {
 }
 
 function isIsoInstant(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value);
+  return (
+    typeof value === "string" &&
+    !Number.isNaN(Date.parse(value)) &&
+    /^\d{4}-\d{2}-\d{2}T/.test(value)
+  );
 }
 
-const optionalStrings = ["funnel", "owner", "pool", "name", "company", "region", "source", "discoveredBy", "updatedBy"] as const;
+const optionalStrings = [
+  "funnel",
+  "owner",
+  "pool",
+  "name",
+  "company",
+  "region",
+  "source",
+  "discoveredBy",
+  "updatedBy",
+] as const;
 const optionalInstants = ["nextActionAt", "stageEnteredAt", "dueAt", "coldUntil"] as const;
 
 /** Checks a record read from the table; throws RecordError naming the lead and the field. */
@@ -58,11 +72,20 @@ export function parseLead(item: Record<string, unknown>): Lead {
   }
   for (const field of optionalInstants) {
     if (item[field] !== undefined && !isIsoInstant(item[field])) {
-      throw new RecordError(id, `"${field}" must be an ISO-8601 time, got ${JSON.stringify(item[field])}`);
+      throw new RecordError(
+        id,
+        `"${field}" must be an ISO-8601 time, got ${JSON.stringify(item[field])}`,
+      );
     }
   }
-  if (item.amount !== undefined && (typeof item.amount !== "number" || !Number.isFinite(item.amount) || item.amount < 0)) {
-    throw new RecordError(id, `"amount" must be a non-negative number, got ${JSON.stringify(item.amount)}`);
+  if (
+    item.amount !== undefined &&
+    (typeof item.amount !== "number" || !Number.isFinite(item.amount) || item.amount < 0)
+  ) {
+    throw new RecordError(
+      id,
+      `"amount" must be a non-negative number, got ${JSON.stringify(item.amount)}`,
+    );
   }
   return item as Lead;
 }

@@ -28,7 +28,10 @@ export function parseRep(item: Record<string, unknown>): Rep {
   }
   if (typeof item.name !== "string") throw new RecordError(id, 'missing "name"');
   if (!statuses.includes(item.status as RepStatus)) {
-    throw new RecordError(id, `"status" must be one of ${statuses.join(", ")}, got ${JSON.stringify(item.status)}`);
+    throw new RecordError(
+      id,
+      `"status" must be one of ${statuses.join(", ")}, got ${JSON.stringify(item.status)}`,
+    );
   }
   for (const field of ["email", "manager", "team", "region", "awayUntil"]) {
     if (item[field] !== undefined && typeof item[field] !== "string") {
@@ -36,7 +39,10 @@ export function parseRep(item: Record<string, unknown>): Rep {
     }
   }
   if (item.quota !== undefined && (typeof item.quota !== "number" || item.quota < 0)) {
-    throw new RecordError(id, `"quota" must be a non-negative number, got ${JSON.stringify(item.quota)}`);
+    throw new RecordError(
+      id,
+      `"quota" must be a non-negative number, got ${JSON.stringify(item.quota)}`,
+    );
   }
   return item as Rep;
 }

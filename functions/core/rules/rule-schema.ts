@@ -39,7 +39,6 @@ function rate(description = "A rate between 0 and 1 (write 0.9 for 90 %).") {
   return Type.Number({ minimum: 0, maximum: 1, description, examples: [0.9] });
 }
 
-const DurationText = duration();
 const Multiple = multiple();
 const Rate = rate();
 

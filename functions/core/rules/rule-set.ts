@@ -22,7 +22,11 @@ export interface RuleSet {
   grading: { grades: string[]; default: string; rules: GradingRule[] };
   distribution: DistributionRules;
   pools: Map<string, { id: string; label: Label; manager?: string }>;
-  cold?: { cooldown: Duration; pool: string; returnTo: { funnel: string; stage: string; grade: string } };
+  cold?: {
+    cooldown: Duration;
+    pool: string;
+    returnTo: { funnel: string; stage: string; grade: string };
+  };
   alerts: {
     dwell?: {
       escalation: { after: number; notify: Recipient }[];
@@ -110,7 +114,10 @@ function compileFunnel(funnel: FunnelRules): Funnel {
 
 /** Assumes `source` passed validation; see validate-rules.ts. */
 export function compileRuleSet(source: RuleFile): RuleSet {
-  const calendarSpec = source.calendar ?? { timeZone: "UTC", workingDays: ["mon", "tue", "wed", "thu", "fri"] };
+  const calendarSpec = source.calendar ?? {
+    timeZone: "UTC",
+    workingDays: ["mon", "tue", "wed", "thu", "fri"],
+  };
   const funnels = (source.funnels ?? []).map(compileFunnel);
   const firstFunnel = funnels[0]?.id ?? "";
   const dwell = source.alerts?.dwell;

@@ -1,15 +1,19 @@
+import type { DrainResult } from "../../adapters/outbox";
+import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision, TimerDecision } from "../../core/decisions";
 import { type Lead, parseLead } from "../../core/records/lead";
 import { RecordError } from "../../core/records/record-error";
 import { decideSweep } from "../../core/sweep";
-import type { Runtime } from "../../adapters/runtime";
-import type { DrainResult } from "../../adapters/outbox";
 
 /**
  * The dwell sweep. Emails are queued before the leads' timers move, so a crash in between makes a
  * retry of the same run (same runId) queue nothing new and finish moving the timers.
  */
-export async function runSweep(runtime: Runtime, now: number, runId: string): Promise<{ decisions: Decision[]; drained: DrainResult }> {
+export async function runSweep(
+  runtime: Runtime,
+  now: number,
+  runId: string,
+): Promise<{ decisions: Decision[]; drained: DrainResult }> {
   const problems: Decision[] = [];
   const leads: Lead[] = [];
   for (const item of await runtime.leads.dueDwellItems(new Date(now).toISOString())) {

@@ -12,7 +12,9 @@ describe("decideLeadChange", () => {
   it("sets the entry and due time when a lead moves to the next stage", () => {
     const before = aLead({ stage: "contacted", grade: "B" });
     const after = aLead({ stage: "lead", grade: "B" });
-    const t = transitionOf(decideLeadChange(rules, { before, after, at: at("2026-11-16T02:00:00Z") }));
+    const t = transitionOf(
+      decideLeadChange(rules, { before, after, at: at("2026-11-16T02:00:00Z") }),
+    );
     expect(t).toMatchObject({
       from: "contacted",
       to: "lead",
@@ -71,9 +73,17 @@ describe("decideLeadChange", () => {
   });
 
   it("keeps a writer's back-dated entry time on a new lead", () => {
-    const after = aLead({ stage: "contacted", grade: "C", stageEnteredAt: "2026-11-01T00:00:00.000Z" });
+    const after = aLead({
+      stage: "contacted",
+      grade: "C",
+      stageEnteredAt: "2026-11-01T00:00:00.000Z",
+    });
     const t = transitionOf(decideLeadChange(rules, { after, at: at("2026-11-16T02:00:00Z") }));
-    expect(t).toMatchObject({ from: null, enteredAt: "2026-11-01T00:00:00.000Z", dueAt: "2026-11-06T00:00:00.000Z" });
+    expect(t).toMatchObject({
+      from: null,
+      enteredAt: "2026-11-01T00:00:00.000Z",
+      dueAt: "2026-11-06T00:00:00.000Z",
+    });
   });
 
   it("ignores the stale entry time a moved lead still carries from its previous stage", () => {
@@ -90,22 +100,48 @@ describe("decideLeadChange", () => {
 
   it("decides nothing for a write that changes neither stage nor grade (such as the engine's own)", () => {
     const lead = aLead({ grade: "A", dueAt: "2026-11-07T00:00:00.000Z" });
-    expect(decideLeadChange(rules, { before: lead, after: { ...lead, dwellLevel: 1 }, at: at("2026-11-16T02:00:00Z") })).toEqual([]);
+    expect(
+      decideLeadChange(rules, {
+        before: lead,
+        after: { ...lead, dwellLevel: 1 },
+        at: at("2026-11-16T02:00:00Z"),
+      }),
+    ).toEqual([]);
   });
 
   it("grades a new lead by the first rule that holds and records the rule", () => {
-    const decisions = decideLeadChange(rules, { after: aLead({ source: "inbound", employees: 80 }), at: at("2026-11-16T02:00:00Z") });
-    expect(decisions.find((d) => d.kind === "grade")).toMatchObject({ grade: "A", rule: "inbound" });
+    const decisions = decideLeadChange(rules, {
+      after: aLead({ source: "inbound", employees: 80 }),
+      at: at("2026-11-16T02:00:00Z"),
+    });
+    expect(decisions.find((d) => d.kind === "grade")).toMatchObject({
+      grade: "A",
+      rule: "inbound",
+    });
   });
 
   it("gives the default grade when no rule holds", () => {
-    const decisions = decideLeadChange(rules, { after: aLead({ employees: 5 }), at: at("2026-11-16T02:00:00Z") });
-    expect(decisions.find((d) => d.kind === "grade")).toMatchObject({ grade: "C", rule: "default" });
+    const decisions = decideLeadChange(rules, {
+      after: aLead({ employees: 5 }),
+      at: at("2026-11-16T02:00:00Z"),
+    });
+    expect(decisions.find((d) => d.kind === "grade")).toMatchObject({
+      grade: "C",
+      rule: "default",
+    });
   });
 
   it("names the lead and the stages it knows when a lead is in an unknown stage", () => {
-    expect(() => decideLeadChange(rules, { after: aLead({ id: "L42", stage: "qualified", grade: "A" }), at: 0 })).toThrowError(
-      new RecordError("L42", 'stage "qualified" is not a stage of funnel standard (stages: resource, graded, contacted, lead, intent, signed, implemented, abandoned)'),
+    expect(() =>
+      decideLeadChange(rules, {
+        after: aLead({ id: "L42", stage: "qualified", grade: "A" }),
+        at: 0,
+      }),
+    ).toThrowError(
+      new RecordError(
+        "L42",
+        'stage "qualified" is not a stage of funnel standard (stages: resource, graded, contacted, lead, intent, signed, implemented, abandoned)',
+      ),
     );
   });
 
