@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { durationPattern } from "../time/duration";
 
 /*
  * The rule language, defined once. The TypeScript types below, schema/rules.schema.json (for
@@ -21,7 +22,8 @@ const durationHelp =
 
 function duration(description = durationHelp, examples: string[] = ["5d", "36h", "3bd"]) {
   return Type.String({
-    pattern: "^[0-9]+(\\.[0-9]+)?(m|h|d|bd|w)$",
+    // The parser's own pattern, so editors flag 0d or 1.5bd as the validator does.
+    pattern: durationPattern,
     description,
     examples,
   });

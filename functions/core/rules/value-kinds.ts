@@ -1,3 +1,4 @@
+import { DurationError, parseDuration } from "../time/duration";
 import {
   CalendarSchema,
   ColdSchema,
@@ -24,6 +25,17 @@ export interface ValueKind {
 
 const LOCALE_KEY_PATTERN = "^[a-z]{2}(-[A-Z]{2})?$";
 
+/** The parser knows why a duration-like value is wrong ("must be greater than zero", …). */
+function durationProblem(shown: string): string {
+  try {
+    const value: unknown = JSON.parse(shown);
+    if (typeof value === "string") parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationError) return error.message;
+  }
+  return `${shown} is not a duration (e.g. 5d, 36h, 3bd)`;
+}
+
 function eg(examples: readonly string[]): string {
   return examples.length > 0 ? ` (e.g. ${examples.join(", ")})` : "";
 }
@@ -36,7 +48,7 @@ const KINDS = new Map<string | undefined, ValueKind>([
       name: "duration",
       // Always the same three examples: they show every kind of unit, whatever the field's own
       // examples are.
-      invalid: (shown) => `${shown} is not a duration (e.g. 5d, 36h, 3bd)`,
+      invalid: durationProblem,
       examples: ["5d", "36h", "3bd"],
     },
   ],
