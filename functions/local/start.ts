@@ -7,6 +7,9 @@ import type { JobResult } from "../handlers/scheduled";
 import { createLocalRuntime } from "./local-runtime";
 import { LocalStackError, startLocalStack } from "./local-stack";
 
+// The SDK warns on every start that its 2027 releases need Node 22; the README says so once.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const usage = `Usage: npm start [-- options]
 
 Runs funnel-rules on this machine: DynamoDB Local and the SES stand-in, the stream handler and the
