@@ -30,7 +30,12 @@ export function renderDwellDigest(
   const locale = rules.settings.locale;
   const m = messages[locale];
   const groups = new Map<string, DwellAlertDecision[]>();
-  for (const alert of alerts)
+  // Most overdue first (time in stage over the limit), so a phone screen shows what matters.
+  const urgency = (a: DwellAlertDecision) => (a.limit > 0 ? a.inStage / a.limit : 0);
+  const ordered = [...alerts].sort(
+    (a, b) => urgency(b) - urgency(a) || a.leadId.localeCompare(b.leadId),
+  );
+  for (const alert of ordered)
     groups.set(alert.notify, [...(groups.get(alert.notify) ?? []), alert]);
 
   const textParts = [oneLine(m.overdueIntro(recipient.name, alerts.length)), ""];
@@ -55,14 +60,16 @@ export function renderDwellDigest(
       textParts.push(
         `- ${oneLine(title)} [${oneLine(stageLabel)}] ${dwell}; ${m.amount}: ${amount}; ${m.owner}: ${oneLine(owner)}`,
       );
-      if (stage?.playbook) textParts.push(`  ${m.playbook}: ${oneLine(stage.playbook)}`);
+      const playbook =
+        stage?.playbook === undefined ? undefined : labelText(stage.playbook, locale);
+      if (playbook) textParts.push(`  ${m.playbook}: ${oneLine(playbook)}`);
       htmlParts.push(
         `<div style="border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:0 0 8px">` +
           `<div style="font-weight:600">${escapeHtml(title)}</div>` +
           `<div>${escapeHtml(stageLabel)} · <span style="color:#b00020">${escapeHtml(dwell)}</span></div>` +
           `<div>${escapeHtml(m.amount)}: ${escapeHtml(amount)} · ${escapeHtml(m.owner)}: ${escapeHtml(owner)}</div>` +
-          (stage?.playbook
-            ? `<div style="color:#555">${escapeHtml(m.playbook)}: ${escapeHtml(stage.playbook)}</div>`
+          (playbook
+            ? `<div style="color:#555">${escapeHtml(m.playbook)}: ${escapeHtml(playbook)}</div>`
             : "") +
           `</div>`,
       );

@@ -179,7 +179,11 @@ export const StageSchema = Type.Object(
       }),
     ),
     playbook: Type.Optional(
-      Type.String({ description: "A hint shown next to overdue leads of this stage in alerts." }),
+      Type.Union(Label.anyOf, {
+        description:
+          "A hint shown next to overdue leads of this stage in alerts: one text, or one per locale.",
+        examples: ["Call today.", { "zh-CN": "今天打电话。", en: "Call today." }],
+      }),
     ),
   },
   { ...strict, description: "One stage of a funnel, in order." },

@@ -67,7 +67,7 @@ export interface Stage {
   requires: string[];
   countsAsSale: boolean;
   terminal?: "won" | "lost";
-  playbook?: string;
+  playbook?: Label;
 }
 
 export interface GradingRule {

@@ -136,4 +136,37 @@ describe("decideSweep", () => {
     expect(email?.subject).not.toMatch(/[\r\n]/);
     expect(email?.text).not.toContain("\r\nBcc:");
   });
+
+  it("lists the most overdue lead first in a digest", () => {
+    const leads = [
+      aLead({ id: "L1", name: "Slightly late", stageEnteredAt: "2026-11-02T01:00:00.000Z" }),
+      aLead({
+        id: "L2",
+        name: "Very late",
+        stage: "graded",
+        stageEnteredAt: "2026-11-06T01:00:00.000Z",
+      }),
+    ];
+    const [email] = ofKind(sweep(leads, "2026-11-08T00:00:00Z"), "email") as EmailDecision[];
+    expect(email?.text.indexOf("Very late")).toBeLessThan(
+      email?.text.indexOf("Slightly late") ?? -1,
+    );
+  });
+
+  it("shows the stage's playbook hint in the rules' locale", () => {
+    const zh = aRuleSet({ settings: { locale: "zh-CN", currency: "CNY" } });
+    const file = zh.funnels[0]?.stages.find((s) => s.id === "contacted");
+    if (file) file.playbook = { "zh-CN": "发送资料并跟进", en: "Send material" };
+    const [email] = ofKind(
+      decideSweep(zh, {
+        leads: [aLead({ stageEnteredAt: entered })],
+        reps: anOrg(),
+        now: at("2026-11-08T00:00:00Z"),
+        runId: "r",
+      }),
+      "email",
+    ) as EmailDecision[];
+    expect(email?.text).toContain("建议动作: 发送资料并跟进");
+    expect(email?.text).not.toContain("Send material");
+  });
 });
