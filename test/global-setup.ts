@@ -1,16 +1,8 @@
 import type { TestProject } from "vitest/node";
-import { type LocalClientConfig, startLocalStack } from "../functions/local/local-stack";
+import { type LocalStack, startLocalStack } from "../functions/local/local-stack";
 
 /** What tests get from `inject("localStack")`: plain data, since it crosses into the workers. */
-export interface ProvidedLocalStack {
-  dynamoEndpoint: string;
-  sesEndpoint: string;
-  region: string;
-  /** A table the stack created; tests that write should prefer `freshTable()`. */
-  tableName: string;
-  inboxUrl: string;
-  clientConfig: LocalClientConfig;
-}
+export type ProvidedLocalStack = Omit<LocalStack, "stop">;
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -2,24 +2,14 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  paginateQuery,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { GradeDecision, TimerDecision, TransitionDecision } from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
-import {
-  aggregateKey,
-  dueUpTo,
-  historyKey,
-  kindKeys,
-  leadKey,
-  ownerKeys,
-  timerKeys,
-  timerPk,
-} from "./item-keys";
-import { DUE_SHARDS } from "./table-design";
+import { queryDue } from "./due-index";
+import { aggregateKey, historyKey, kindKeys, leadKey, ownerKeys, timerKeys } from "./item-keys";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -48,20 +38,7 @@ export class LeadStore {
 
   /** Raw items of every lead whose dwell timer is at or before `now`, shard by shard. */
   async dueDwellItems(now: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    for (let shard = 0; shard < DUE_SHARDS; shard += 1) {
-      const pages = paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.tableName,
-          IndexName: "byDue",
-          KeyConditionExpression: "duePk = :pk AND dueSk <= :upTo",
-          ExpressionAttributeValues: { ":pk": timerPk("DWELL", shard), ":upTo": dueUpTo(now) },
-        },
-      );
-      for await (const page of pages) items.push(...(page.Items ?? []));
-    }
-    return items;
+    return queryDue(this.db, this.tableName, "DWELL", now);
   }
 
   private aggregateUpdate(

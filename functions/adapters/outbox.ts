@@ -2,13 +2,12 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { EmailDecision } from "../core/decisions";
-import { dueUpTo, outboxKey, timerKeys, timerPk } from "./item-keys";
+import { queryDue } from "./due-index";
+import { outboxKey, timerKeys } from "./item-keys";
 import type { Mailer } from "./mailer";
-import { DUE_SHARDS } from "./table-design";
 
 const SENT_RETENTION_DAYS = 30;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
@@ -81,24 +80,11 @@ export class Outbox {
   }
 
   private async dueKeys(now: number): Promise<string[]> {
-    const keys: string[] = [];
-    const upTo = dueUpTo(new Date(now).toISOString());
-    for (let shard = 0; shard < DUE_SHARDS; shard += 1) {
-      const pages = paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.tableName,
-          IndexName: "byDue",
-          KeyConditionExpression: "duePk = :pk AND dueSk <= :upTo",
-          ExpressionAttributeValues: { ":pk": timerPk("OUTBOX", shard), ":upTo": upTo },
-          ProjectionExpression: "#key",
-          ExpressionAttributeNames: { "#key": "key" },
-        },
-      );
-      for await (const page of pages)
-        for (const item of page.Items ?? []) keys.push(String(item.key));
-    }
-    return keys;
+    const items = await queryDue(this.db, this.tableName, "OUTBOX", new Date(now).toISOString(), {
+      expression: "#key",
+      names: { "#key": "key" },
+    });
+    return items.map((item) => String(item.key));
   }
 
   /** Sends every pending email that is due; failures stay pending with a later retry time. */
