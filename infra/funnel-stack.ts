@@ -107,11 +107,12 @@ export class FunnelStack extends Stack {
         retryAttempts: 3,
         maxRecordAge: Duration.days(1),
         onFailure: new SqsDlq(onFailure),
-        // History, aggregates and outbox items are written by the functions themselves; waking
-        // up for them would only cost invocations (the handler ignores them too).
+        // Leads and reps drive the engine. History, aggregates and outbox items are written by
+        // the functions themselves; waking up for them would only cost invocations (the handler
+        // ignores them too).
         filters: [
           lambda.FilterCriteria.filter({
-            dynamodb: { Keys: { sk: { S: lambda.FilterRule.isEqual("LEAD") } } },
+            dynamodb: { Keys: { sk: { S: lambda.FilterRule.or("LEAD", "REP") } } },
           }),
         ],
       }),

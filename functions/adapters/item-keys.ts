@@ -30,7 +30,7 @@ export const ownerKeys = (repId: string, funnel: string, stage: string, leadId: 
   ownerSk: `${funnel}#${stage}#${leadId}`,
 });
 
-export type TimerKind = "DWELL" | "OUTBOX";
+export type TimerKind = "DWELL" | "COLD" | "OUTBOX";
 
 /** FNV-1a: stable across runtimes, so a lead always lands on the same shard. */
 export function shardOf(id: string): number {
@@ -51,3 +51,18 @@ export const timerKeys = (kind: TimerKind, id: string, dueAt: string) => ({
 
 /** Upper bound for "due at or before `instant`" on dueSk ('~' sorts after '#' and every id). */
 export const dueUpTo = (instant: string) => `${instant}~`;
+
+/** One open lead under one duplicate-match key (see core/duplicates.ts). */
+export const matchKey = (key: string, leadId: string) => ({
+  pk: `MATCH#${key}`,
+  sk: `LEAD#${leadId}`,
+});
+
+/** Round robin's position per scope. */
+export const cursorKey = (scope: string) => ({ pk: `CURSOR#${scope}`, sk: "CURSOR" });
+
+/** One lead moved by a departure; the journal the handoff emails are written from. */
+export const departureMoveKey = (repId: string, leadId: string) => ({
+  pk: `DEPARTURE#${repId}`,
+  sk: `MOVE#${leadId}`,
+});

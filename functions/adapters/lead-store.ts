@@ -1,21 +1,41 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { GradeDecision, TimerDecision, TransitionDecision } from "../core/decisions";
+import type {
+  AggregateDelta,
+  ColdDecision,
+  GradeDecision,
+  LedgerDecision,
+  SaleDecision,
+  TimerDecision,
+  TransitionDecision,
+} from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
 import { queryDue } from "./due-index";
 import { aggregateKey, historyKey, kindKeys, leadKey, ownerKeys, timerKeys } from "./item-keys";
+import { UpdateBuilder } from "./update-builder";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 export type ApplyOutcome = "applied" | "replay" | "superseded";
 
-function isConditionFailure(error: unknown): error is TransactionCanceledException {
+/** What one lead write made the core decide; applied together in one transaction. */
+export interface LeadChangeParts {
+  lead: Lead;
+  ledger: LedgerDecision;
+  transition?: TransitionDecision;
+  grade?: GradeDecision;
+  cold?: ColdDecision;
+  sale?: SaleDecision;
+}
+
+function isCancelled(error: unknown): error is TransactionCanceledException {
   return (
     error instanceof TransactionCanceledException ||
     (error as Error)?.name === "TransactionCanceledException"
@@ -36,18 +56,31 @@ export class LeadStore {
     return Item === undefined ? undefined : parseLead(Item);
   }
 
-  /** Raw items of every lead whose dwell timer is at or before `now`, shard by shard. */
+  async getMany(leadIds: string[]): Promise<Lead[]> {
+    const leads: Lead[] = [];
+    for (let i = 0; i < leadIds.length; i += 100) {
+      let keys: Record<string, unknown>[] = leadIds.slice(i, i + 100).map(leadKey);
+      while (keys.length > 0) {
+        const result = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) leads.push(parseLead(item));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return leads;
+  }
+
+  /** Raw items of every lead whose dwell timer is at or before `now`. */
   async dueDwellItems(now: string): Promise<Record<string, unknown>[]> {
     return queryDue(this.db, this.tableName, "DWELL", now);
   }
 
-  private aggregateUpdate(
-    repId: string,
-    funnel: string,
-    stage: string,
-    count: number,
-    amount: number,
-  ): TransactItem {
+  private aggregateUpdate(delta: AggregateDelta): TransactItem {
+    const { repId, funnel, stage } = delta;
+    const kind = kindKeys("AGG", `${repId}#${funnel}#${stage}`);
     return {
       Update: {
         TableName: this.tableName,
@@ -56,147 +89,129 @@ export class LeadStore {
           "ADD #count :count, #amount :amount SET kindPk = :kindPk, kindSk = :kindSk, repId = :rep, funnel = :funnel, stage = :stage",
         ExpressionAttributeNames: { "#count": "count", "#amount": "amount" },
         ExpressionAttributeValues: {
-          ":count": count,
-          ":amount": amount,
+          ":count": delta.count,
+          ":amount": delta.amount,
           ":rep": repId,
           ":funnel": funnel,
           ":stage": stage,
-          ...Object.fromEntries(
-            Object.entries(kindKeys("AGG", `${repId}#${funnel}#${stage}`)).map(([k, v]) => [
-              `:${k}`,
-              v,
-            ]),
-          ),
+          ":kindPk": kind.kindPk,
+          ":kindSk": kind.kindSk,
         },
       },
     };
   }
 
-  private leadUpdate(
-    transition: TransitionDecision,
-    grade: GradeDecision | undefined,
-  ): TransactItem {
-    const set = ["stageEnteredAt = :entered", "dwellLevel = :zero", "lastTransitionAt = :at"];
-    const remove: string[] = [];
-    const values: Record<string, unknown> = {
-      ":entered": transition.enteredAt,
-      ":zero": 0,
-      ":at": transition.at,
-      ":to": transition.to,
-    };
-    if (transition.dueAt === null) remove.push("dueAt");
-    else {
-      set.push("dueAt = :due");
-      values[":due"] = transition.dueAt;
-    }
-    if (transition.nextCheckAt === null) remove.push("duePk", "dueSk");
-    else {
-      const keys = timerKeys("DWELL", transition.leadId, transition.nextCheckAt);
-      set.push("duePk = :duePk", "dueSk = :dueSk");
-      values[":duePk"] = keys.duePk;
-      values[":dueSk"] = keys.dueSk;
-    }
-    if (transition.owner !== undefined) {
-      const keys = ownerKeys(transition.owner, transition.funnel, transition.to, transition.leadId);
-      set.push("ownerPk = :ownerPk", "ownerSk = :ownerSk");
-      values[":ownerPk"] = keys.ownerPk;
-      values[":ownerSk"] = keys.ownerSk;
-    }
-    if (grade !== undefined) {
-      set.push(
-        "grade = if_not_exists(grade, :grade)",
-        "gradeRule = if_not_exists(gradeRule, :gradeRule)",
-      );
-      values[":grade"] = grade.grade;
-      values[":gradeRule"] = grade.rule;
-    }
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: leadKey(transition.leadId),
-        UpdateExpression: `SET ${set.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""}`,
-        // A later stage change already on the item wins; its own stream record will set the times.
-        ConditionExpression: "stage = :to",
-        ExpressionAttributeValues: values,
-      },
-    };
-  }
-
-  /**
-   * Applies a transition in one transaction: the history entry (keyed by the change, so a replay
-   * cancels the whole transaction and changes nothing), the aggregates of both stages, and the
-   * lead's entry/due times. Returns what happened.
-   */
-  async applyTransition(
-    transition: TransitionDecision,
-    changeId: string,
-    grade?: GradeDecision,
-  ): Promise<ApplyOutcome> {
-    const history: TransactItem = {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          ...historyKey(transition.leadId, transition.at, changeId),
+  private historyPut(parts: LeadChangeParts, changeId: string): TransactItem {
+    const { ledger, transition } = parts;
+    const entry = transition
+      ? {
           type: "transition",
-          leadId: transition.leadId,
           funnel: transition.funnel,
           from: transition.from,
           to: transition.to,
-          at: transition.at,
-          by: transition.by,
           skipped: transition.skipped,
           enteredAt: transition.enteredAt,
           owner: transition.owner,
           reason: transition.reason,
+        }
+      : {
+          type: ledger.entry,
+          fromOwner: ledger.fromOwner,
+          toOwner: ledger.toOwner,
+          reason: ledger.reason,
+        };
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...historyKey(ledger.leadId, ledger.at, changeId),
+          leadId: ledger.leadId,
+          at: ledger.at,
+          by: ledger.by,
+          ...entry,
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     };
-    const aggregates: TransactItem[] = [];
-    if (transition.from !== null && transition.fromOwner !== undefined) {
-      aggregates.push(
-        this.aggregateUpdate(
-          transition.fromOwner,
-          transition.funnel,
-          transition.from,
-          -1,
-          -transition.fromAmount,
-        ),
-      );
+  }
+
+  /** The engine-owned attributes that follow from this change, if the lead still looks like it. */
+  private leadUpdate(parts: LeadChangeParts): TransactItem {
+    const { lead, transition, grade, cold, sale } = parts;
+    const u = new UpdateBuilder();
+    if (transition) {
+      u.set("stageEnteredAt", transition.enteredAt)
+        .set("dwellLevel", 0)
+        .set("lastTransitionAt", transition.at)
+        .set("stagesSeen", transition.stagesSeen)
+        .setOrRemove("dueAt", transition.dueAt ?? undefined);
+      if (!cold) {
+        const timer =
+          transition.nextCheckAt === null
+            ? undefined
+            : timerKeys("DWELL", lead.id, transition.nextCheckAt);
+        u.setOrRemove("duePk", timer?.duePk).setOrRemove("dueSk", timer?.dueSk);
+      }
     }
-    if (transition.owner !== undefined) {
-      aggregates.push(
-        this.aggregateUpdate(
-          transition.owner,
-          transition.funnel,
-          transition.to,
-          1,
-          transition.amount,
-        ),
-      );
+    if (grade) u.setIfNotExists("grade", grade.grade).setIfNotExists("gradeRule", grade.rule);
+    if (cold) {
+      const timer = timerKeys("COLD", lead.id, cold.coldUntil);
+      u.remove("owner", "ownerPk", "ownerSk")
+        .setOrRemove("previousOwner", cold.previousOwner)
+        .set("pool", cold.pool)
+        .set("coldUntil", cold.coldUntil)
+        .set("duePk", timer.duePk)
+        .set("dueSk", timer.dueSk)
+        .increment("version");
+    } else {
+      const owner =
+        lead.owner === undefined
+          ? undefined
+          : ownerKeys(lead.owner, transition?.funnel ?? lead.funnel ?? "", lead.stage, lead.id);
+      u.setOrRemove("ownerPk", owner?.ownerPk).setOrRemove("ownerSk", owner?.ownerSk);
     }
-    const lead = this.leadUpdate(transition, grade);
+    if (sale) {
+      u.set("soldAt", sale.soldAt)
+        .set("soldAmount", sale.amount)
+        .set("outOfFunnel", sale.outOfFunnel);
+      if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
+    }
+    // A later change already on the item wins; its own stream record sets these attributes.
+    u.condition("#stage = :cStage", { "#stage": "stage" }, { ":cStage": lead.stage });
+    if (lead.owner === undefined)
+      u.condition("attribute_not_exists(#owner)", { "#owner": "owner" });
+    else u.condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": lead.owner });
+    return { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } };
+  }
+
+  /**
+   * Applies one lead change in one transaction: the history entry (keyed by the change, so a replay
+   * cancels the whole transaction and changes nothing), the aggregates, and the lead's engine-owned
+   * attributes. When the lead has moved on since, the history and aggregates are still recorded.
+   */
+  async applyChange(parts: LeadChangeParts, changeId: string): Promise<ApplyOutcome> {
+    const history = this.historyPut(parts, changeId);
+    const aggregates = parts.ledger.deltas.map((d) => this.aggregateUpdate(d));
     try {
       await this.db.send(
-        new TransactWriteCommand({ TransactItems: [history, ...aggregates, lead] }),
+        new TransactWriteCommand({
+          TransactItems: [history, ...aggregates, this.leadUpdate(parts)],
+        }),
       );
       return "applied";
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isCancelled(error)) throw error;
       const reasons = error.CancellationReasons ?? [];
       if (reasons[0]?.Code === "ConditionalCheckFailed") return "replay";
       if (reasons[reasons.length - 1]?.Code !== "ConditionalCheckFailed") throw error;
     }
-    // The lead has moved on since this change: record the transition and the aggregates only.
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...aggregates] }));
       return "superseded";
     } catch (error) {
-      if (
-        isConditionFailure(error) &&
-        error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed"
-      )
+      if (isCancelled(error) && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
         return "replay";
+      }
       throw error;
     }
   }
@@ -216,36 +231,75 @@ export class LeadStore {
   }
 
   /**
-   * Moves a lead's dwell timer after a sweep. Conditional on the stage entry the sweep saw, so a
-   * stage change in between wins; returns false when it did.
+   * Gives an unowned lead an owner (or parks it in a pool). Conditional on it still having neither,
+   * so two deliveries of the same new lead assign it once.
    */
-  async applyTimer(timer: TimerDecision): Promise<boolean> {
-    const values: Record<string, unknown> = {
-      ":entered": timer.enteredAt,
-      ":level": timer.dwellLevel,
-    };
-    let update = "SET dwellLevel = :level";
-    if (timer.nextCheckAt === null) update += " REMOVE duePk, dueSk";
-    else {
-      const keys = timerKeys("DWELL", timer.leadId, timer.nextCheckAt);
-      update += ", duePk = :duePk, dueSk = :dueSk";
-      values[":duePk"] = keys.duePk;
-      values[":dueSk"] = keys.dueSk;
+  async assign(
+    lead: Lead,
+    target: { owner?: string; pool?: string; via: string; reason: string; duplicateOf?: string },
+  ): Promise<boolean> {
+    const u = new UpdateBuilder()
+      .set("assignedVia", target.via)
+      .set("assignReason", target.reason)
+      .increment("version");
+    if (target.owner !== undefined) {
+      const keys = ownerKeys(target.owner, lead.funnel ?? "", lead.stage, lead.id);
+      u.set("owner", target.owner).set("ownerPk", keys.ownerPk).set("ownerSk", keys.ownerSk);
+    } else if (target.pool !== undefined) {
+      u.set("pool", target.pool);
     }
+    if (target.duplicateOf !== undefined) u.set("duplicateOf", target.duplicateOf);
+    u.condition("attribute_not_exists(#owner)", { "#owner": "owner" });
+    u.condition("attribute_not_exists(#pool)", { "#pool": "pool" });
+    return this.conditionalUpdate(lead.id, u);
+  }
+
+  /**
+   * Moves a lead from one owner to another (a departure). Optimistic locking: only if the lead is
+   * still the leaver's and unchanged since it was read, so a concurrent manual move wins.
+   */
+  async reassign(lead: Lead, to: string, via: string, reason: string): Promise<boolean> {
+    const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id);
+    const u = new UpdateBuilder()
+      .set("owner", to)
+      .set("ownerPk", keys.ownerPk)
+      .set("ownerSk", keys.ownerSk)
+      .set("previousOwner", lead.owner)
+      .set("assignedVia", via)
+      .set("assignReason", reason)
+      .increment("version")
+      .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": lead.owner });
+    if (lead.version === undefined)
+      u.condition("attribute_not_exists(#version)", { "#version": "version" });
+    else
+      u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
+    return this.conditionalUpdate(lead.id, u);
+  }
+
+  private async conditionalUpdate(leadId: string, u: UpdateBuilder): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: leadKey(timer.leadId),
-          UpdateExpression: update,
-          ConditionExpression: "stageEnteredAt = :entered",
-          ExpressionAttributeValues: values,
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: leadKey(leadId), ...u.build() }),
       );
       return true;
     } catch (error) {
       if ((error as Error).name === "ConditionalCheckFailedException") return false;
       throw error;
     }
+  }
+
+  /**
+   * Moves a lead's dwell timer after a sweep. Conditional on the stage entry the sweep saw, so a
+   * stage change in between wins; returns false when it did.
+   */
+  async applyTimer(timer: TimerDecision): Promise<boolean> {
+    const keys =
+      timer.nextCheckAt === null ? undefined : timerKeys("DWELL", timer.leadId, timer.nextCheckAt);
+    const u = new UpdateBuilder()
+      .set("dwellLevel", timer.dwellLevel)
+      .setOrRemove("duePk", keys?.duePk)
+      .setOrRemove("dueSk", keys?.dueSk)
+      .condition("stageEnteredAt = :cEntered", {}, { ":cEntered": timer.enteredAt });
+    return this.conditionalUpdate(timer.leadId, u);
   }
 }

@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { parseRep, type Rep } from "../core/records/rep";
+import { kindKeys, repKey } from "./item-keys";
 
 /** The sales organisation is small next to the leads: it is read whole, from the byKind index. */
 export class RepStore {
@@ -26,5 +27,26 @@ export class RepStore {
       }
     }
     return reps;
+  }
+
+  /**
+   * A rep written without the byKind keys (a CRM sync that does not know them) is listed; the
+   * organisation is read from that index.
+   */
+  async ensureListed(repId: string): Promise<void> {
+    const keys = kindKeys("REP", repId);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: repKey(repId),
+          UpdateExpression: "SET kindPk = :kindPk, kindSk = :kindSk",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(kindPk)",
+          ExpressionAttributeValues: { ":kindPk": keys.kindPk, ":kindSk": keys.kindSk },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+    }
   }
 }

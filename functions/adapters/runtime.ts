@@ -1,11 +1,16 @@
 import type { Decision } from "../core/decisions";
 import type { RuleSet } from "../core/rules/rule-set";
+import { AggregateStore } from "./aggregate-store";
 import { type Clock, systemClock } from "./clock";
+import { CursorStore } from "./cursor-store";
+import { DepartureStore } from "./departure-store";
 import { createDocumentClient } from "./dynamo-client";
 import type { RuntimeConfig } from "./env";
 import { LeadStore } from "./lead-store";
 import { createSesMailer, type Mailer } from "./mailer";
+import { MatchIndex } from "./match-index";
 import { Outbox } from "./outbox";
+import { Quarantine } from "./quarantine";
 import { RepStore } from "./rep-store";
 
 /** Where decisions are reported once applied: structured logs on Lambda, the console locally. */
@@ -16,7 +21,12 @@ export interface Runtime {
   rules: RuleSet;
   leads: LeadStore;
   reps: RepStore;
+  aggregates: AggregateStore;
+  cursors: CursorStore;
+  matches: MatchIndex;
+  departures: DepartureStore;
   outbox: Outbox;
+  quarantine: Quarantine;
   clock: Clock;
   report: DecisionReporter;
 }
@@ -32,7 +42,12 @@ export function createRuntime(
     rules,
     leads: new LeadStore(db, config.tableName),
     reps: new RepStore(db, config.tableName),
+    aggregates: new AggregateStore(db, config.tableName),
+    cursors: new CursorStore(db, config.tableName),
+    matches: new MatchIndex(db, config.tableName),
+    departures: new DepartureStore(db, config.tableName),
     outbox: new Outbox(db, config.tableName, mailer, config.sender ?? rules.settings.sender),
+    quarantine: new Quarantine(db, config.tableName),
     clock: options.clock ?? systemClock,
     report: options.report ?? (() => {}),
   };

@@ -1,4 +1,7 @@
+import type { AssignDecision } from "./distribution/decide-assignment";
 import type { Recipient } from "./rules/rule-schema";
+
+export type { AssignDecision };
 
 /**
  * What the core decided, as plain data: the handlers hand these to adapters, `funnel plan` prints
@@ -7,6 +10,12 @@ import type { Recipient } from "./rules/rule-schema";
 export type Decision =
   | GradeDecision
   | TransitionDecision
+  | LedgerDecision
+  | ColdDecision
+  | SaleDecision
+  | EntryCheckDecision
+  | AssignDecision
+  | ReassignDecision
   | DwellAlertDecision
   | TimerDecision
   | EmailDecision
@@ -42,12 +51,67 @@ export interface TransitionDecision {
   dueAt: string | null;
   /** First dwell check (the first escalation level); null when nothing will be due. */
   nextCheckAt: string | null;
-  /** Owner and amount after the change (the aggregates they count towards). */
   owner?: string;
   amount: number;
-  /** Owner and amount before the change, so the aggregates of the old stage can be decremented. */
+  /** Every stage the lead has been in, this one included (for out-of-funnel marking). */
+  stagesSeen: string[];
+  reason: string;
+}
+
+/** One change of what a rep holds per stage: +1/−1 leads and ± the amount. */
+export interface AggregateDelta {
+  repId: string;
+  funnel: string;
+  stage: string;
+  count: number;
+  amount: number;
+}
+
+/**
+ * The history entry for one change of stage, owner or amount, and the per-rep per-stage aggregate
+ * changes it causes. Applied once per stream record: the entry's key makes a replay a no-op.
+ */
+export interface LedgerDecision {
+  kind: "ledger";
+  leadId: string;
+  entry: "transition" | "owner-change" | "amount-change";
+  at: string;
+  by?: string;
   fromOwner?: string;
-  fromAmount: number;
+  toOwner?: string;
+  deltas: AggregateDelta[];
+  reason: string;
+}
+
+/** An abandoned lead leaves its owner for the cold pool until its cooldown ends (冷处理). */
+export interface ColdDecision {
+  kind: "cold";
+  leadId: string;
+  previousOwner?: string;
+  pool: string;
+  coldUntil: string;
+  reason: string;
+}
+
+/** A lead reached the stage that books the sale; out-of-funnel sales count as sales, not forecast. */
+export interface SaleDecision {
+  kind: "sale";
+  leadId: string;
+  soldAt: string;
+  amount: number;
+  outOfFunnel: boolean;
+  reason: string;
+}
+
+/** A lead entered a stage without the fields the stage requires; it stays, its people are told. */
+export interface EntryCheckDecision {
+  kind: "entry-check";
+  leadId: string;
+  funnel: string;
+  stage: string;
+  enteredAt: string;
+  missing: string[];
+  owner?: string;
   reason: string;
 }
 
@@ -105,5 +169,16 @@ export interface UndeliverableDecision {
 export interface RecordProblemDecision {
   kind: "record-problem";
   recordId: string;
+  reason: string;
+}
+
+/** A departing rep's lead handed to another rep, or to a pool when nobody can take it. */
+export interface ReassignDecision {
+  kind: "reassign";
+  leadId: string;
+  from: string;
+  to: string | null;
+  pool?: string;
+  via: string;
   reason: string;
 }

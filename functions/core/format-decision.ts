@@ -15,6 +15,18 @@ export function formatDecision(decision: Decision): string {
       return `email       ${decision.to.join(", ")} "${decision.subject}": ${decision.reason}`;
     case "undeliverable":
       return `undeliverable ${decision.recipientId ?? "nobody"} (${decision.leadIds.length} leads): ${decision.reason}`;
+    case "ledger":
+      return `ledger      ${decision.leadId} ${decision.entry}: ${decision.deltas.map((d) => `${d.repId} ${d.stage} ${d.count > 0 ? "+" : ""}${d.count}`).join(", ") || "no aggregate change"} (${decision.reason})`;
+    case "cold":
+      return `cold        ${decision.leadId} → pool ${decision.pool}: ${decision.reason}`;
+    case "sale":
+      return `sale        ${decision.leadId} ${decision.amount}: ${decision.reason}`;
+    case "entry-check":
+      return `entry-check ${decision.leadId} in ${decision.stage}: ${decision.reason}`;
+    case "assign":
+      return `assign      ${decision.leadId} → ${decision.repId ?? `pool ${decision.pool}`} (${decision.via}): ${decision.reason}`;
+    case "reassign":
+      return `reassign    ${decision.leadId} ${decision.from} → ${decision.to ?? `pool ${decision.pool}`} (${decision.via}): ${decision.reason}`;
     case "record-problem":
       return `record-problem ${decision.recordId}: ${decision.reason}`;
   }

@@ -3,7 +3,7 @@ import { iso, levelDueAt } from "./dwell-timer";
 import { renderDwellDigest } from "./email/dwell-digest";
 import type { Lead } from "./records/lead";
 import { RecordError } from "./records/record-error";
-import { managersOf, type Rep } from "./records/rep";
+import { headOf, managersOf, type Rep } from "./records/rep";
 import type { Recipient } from "./rules/rule-schema";
 import { findFunnel, findStage, type RuleSet, type Stage } from "./rules/rule-set";
 
@@ -14,13 +14,6 @@ export interface SweepInput {
   now: number;
   /** Identifies this run (the schedule's fire time) so a retried run produces the same emails. */
   runId: string;
-}
-
-/** The org's head: the person without a manager, who hears about leads nobody else owns. */
-function headOf(reps: ReadonlyMap<string, Rep>): Rep | undefined {
-  for (const rep of reps.values())
-    if (rep.manager === undefined && rep.status !== "left") return rep;
-  return undefined;
 }
 
 function resolveRecipient(

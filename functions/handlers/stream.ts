@@ -1,48 +1,82 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import type { Runtime } from "../adapters/runtime";
 import type { Decision } from "../core/decisions";
 import { parseLead } from "../core/records/lead";
+import { RecordError } from "../core/records/record-error";
+import { parseRep } from "../core/records/rep";
 import { applyLeadChange } from "./jobs/apply-lead-change";
-import { runtimeFromEnv } from "./runtime-from-env";
+import { runDeparture } from "./jobs/run-departure";
+import { logger, runtimeFromEnv } from "./runtime-from-env";
 
 type Image = Record<string, AttributeValue>;
 
-/** One stream record: lead items only; other items (history, aggregates, outbox) are ours. */
+const image = (value: unknown) => (value === undefined ? undefined : unmarshall(value as Image));
+
+/** One stream record. Leads and reps drive the engine; the engine's own items are ignored. */
 export async function handleRecord(runtime: Runtime, record: DynamoDBRecord): Promise<Decision[]> {
-  const keys = record.dynamodb?.Keys;
-  if (
-    keys?.sk?.S !== "LEAD" ||
-    record.eventName === "REMOVE" ||
-    record.dynamodb?.NewImage === undefined
-  )
-    return [];
-  const after = parseLead(unmarshall(record.dynamodb.NewImage as Image));
-  const oldImage = record.dynamodb.OldImage as Image | undefined;
-  const before = oldImage === undefined ? undefined : parseLead(unmarshall(oldImage));
-  const at = (record.dynamodb.ApproximateCreationDateTime ?? runtime.clock.now() / 1000) * 1000;
-  return applyLeadChange(
-    runtime,
-    { before, after, at },
-    record.dynamodb.SequenceNumber ?? record.eventID ?? "",
-  );
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  const newImage = image(record.dynamodb?.NewImage);
+  if (record.eventName === "REMOVE" || newImage === undefined) return [];
+  const oldImage = image(record.dynamodb?.OldImage);
+  const at = (record.dynamodb?.ApproximateCreationDateTime ?? runtime.clock.now() / 1000) * 1000;
+  if (sk === "LEAD") {
+    const after = parseLead(newImage);
+    const before = oldImage === undefined ? undefined : parseLead(oldImage);
+    return applyLeadChange(runtime, { before, after, at }, changeIdOf(record));
+  }
+  if (sk === "REP") {
+    const after = parseRep(newImage);
+    if (newImage.kindPk === undefined) await runtime.reps.ensureListed(after.id);
+    const before = oldImage === undefined ? undefined : parseRep(oldImage);
+    if (after.status === "left" && before !== undefined && before.status !== "left") {
+      return runDeparture(runtime, after, at);
+    }
+  }
+  return [];
 }
 
-export function handleStreamEvent(
+function changeIdOf(record: DynamoDBRecord): string {
+  return record.dynamodb?.SequenceNumber ?? record.eventID ?? "";
+}
+
+/**
+ * Applies a batch strictly in order. A record the engine cannot understand is quarantined with its
+ * reason and the batch goes on; any other failure stops the batch and reports it as the first
+ * failed item, so Lambda redelivers from there and no later change of the same lead overtakes it.
+ */
+export async function handleStreamEvent(
   runtime: Runtime,
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
-  // Records of one lead must be applied in order, so no parallel processing within a batch.
-  return processPartialResponse(
-    event,
-    (record: DynamoDBRecord) => handleRecord(runtime, record),
-    new BatchProcessor(EventType.DynamoDBStreams),
-    {
-      processInParallel: false,
-    },
-  );
+  for (const record of event.Records) {
+    try {
+      await handleRecord(runtime, record);
+    } catch (error) {
+      if (error instanceof RecordError) {
+        const itemKey = `${record.dynamodb?.Keys?.pk?.S ?? "?"}|${record.dynamodb?.Keys?.sk?.S ?? "?"}`;
+        await runtime.quarantine.put({
+          itemKey,
+          changeId: changeIdOf(record),
+          reason: error.message,
+          image: record.dynamodb?.NewImage,
+          at: runtime.clock.now(),
+        });
+        runtime.report(
+          { kind: "record-problem", recordId: error.recordId, reason: error.message },
+          { source: "stream" },
+        );
+        continue;
+      }
+      logger.error("stream record failed; the batch will be retried from it", {
+        error: error as Error,
+        eventID: record.eventID,
+      });
+      return { batchItemFailures: [{ itemIdentifier: changeIdOf(record) }] };
+    }
+  }
+  return { batchItemFailures: [] };
 }
 
 export const handler = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>

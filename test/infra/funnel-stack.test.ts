@@ -193,7 +193,9 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
       DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [dlqId, "Arn"] } } },
     });
     const filter = only(mapping.FilterCriteria.Filters as { Pattern: string }[]);
-    expect(JSON.parse(filter.Pattern)).toEqual({ dynamodb: { Keys: { sk: { S: ["LEAD"] } } } });
+    expect(JSON.parse(filter.Pattern)).toEqual({
+      dynamodb: { Keys: { sk: { S: ["LEAD", "REP"] } } },
+    });
   });
 
   it("encrypts both dead-letter queues", () => {
@@ -259,11 +261,12 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
   });
 
   it("bundles a stream handler that starts in its bundle directory and finds the rules there", () => {
-    // Lambda runs the handler with the bundle (/var/task) as cwd; a non-lead record touches no AWS.
+    // Lambda runs the handler with the bundle (/var/task) as cwd; an aggregate item (the engine's
+    // own) is ignored, so the run touches no AWS.
     const script = `
       const { handler } = await import("./index.mjs");
       const record = { eventID: "1", eventName: "INSERT",
-        dynamodb: { Keys: { pk: { S: "REP#r1" }, sk: { S: "REP" } }, NewImage: { pk: { S: "REP#r1" } } } };
+        dynamodb: { Keys: { pk: { S: "AGG#r1" }, sk: { S: "standard#lead" } }, NewImage: { pk: { S: "AGG#r1" } } } };
       console.log(JSON.stringify(await handler({ Records: [record] })));`;
     const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
       cwd: assetDirOf(streamFn),

@@ -11,6 +11,14 @@ export interface Messages {
   unassigned: string;
   playbook: string;
   footer: string;
+  entryCheckSubject(lead: string, stage: string): string;
+  entryCheckIntro(name: string, lead: string, stage: string): string;
+  missingFields(fields: string): string;
+  noRepSubject(pool: string): string;
+  noRepIntro(name: string, pool: string): string;
+  handoffSubject(leaver: string, count: number): string;
+  handoffIntro(name: string, leaver: string, count: number): string;
+  handoffLine(stage: string, days: string, amount: string, owner: string): string;
 }
 
 const unitText = {
@@ -35,6 +43,18 @@ export const messages: Record<Locale, Messages> = {
     unassigned: "unassigned",
     playbook: "Next step",
     footer: "Sent by funnel-rules. The limits come from the rules in your rules repository.",
+    entryCheckSubject: (lead, stage) => `${lead} entered ${stage} without the required fields`,
+    entryCheckIntro: (name, lead, stage) =>
+      `Hello ${name}, ${lead} was moved to ${stage}, but fields that stage requires are empty. The lead stays where it is; please fill them in.`,
+    missingFields: (fields) => `Missing: ${fields}`,
+    noRepSubject: (pool) => `New leads are waiting in ${pool}: no rep is eligible`,
+    noRepIntro: (name, pool) =>
+      `Hello ${name}, no rep could take this new lead under the distribution rules, so it is waiting in ${pool}. Please assign it or make a rep available. You will not be told again today about this pool.`,
+    handoffSubject: (leaver, n) => `Handoff from ${leaver}: ${n} lead${n === 1 ? "" : "s"}`,
+    handoffIntro: (name, leaver, n) =>
+      `Hello ${name}, ${leaver} has left. ${n} lead${n === 1 ? " was" : "s were"} handed over as listed below.`,
+    handoffLine: (stage, days, amount, owner) =>
+      `${stage} · ${days} days in stage · ${amount} · new owner: ${owner}`,
   },
   "zh-CN": {
     overdueSubject: (n) => `${n} 个客户超过停留期限，请及时跟进`,
@@ -53,5 +73,17 @@ export const messages: Record<Locale, Messages> = {
     unassigned: "未分配",
     playbook: "建议动作",
     footer: "本邮件由 funnel-rules 发送，期限来自规则库中的规则。",
+    entryCheckSubject: (lead, stage) => `${lead} 进入「${stage}」阶段，但缺少必填信息`,
+    entryCheckIntro: (name, lead, stage) =>
+      `${name}，您好：${lead} 已被移到「${stage}」阶段，但该阶段要求的信息尚未填写。客户保持在当前阶段，请尽快补全。`,
+    missingFields: (fields) => `缺少：${fields}`,
+    noRepSubject: (pool) => `新客户在「${pool}」等待分配：没有符合条件的销售`,
+    noRepIntro: (name, pool) =>
+      `${name}，您好：按照分配规则，没有销售可以接手这个新客户，它已进入「${pool}」。请手动分配或安排销售接手。今天不会再就该客户池提醒您。`,
+    handoffSubject: (leaver, n) => `${leaver} 离职交接：${n} 个客户`,
+    handoffIntro: (name, leaver, n) =>
+      `${name}，您好：${leaver} 已离职，以下 ${n} 个客户已完成交接。`,
+    handoffLine: (stage, days, amount, owner) =>
+      `${stage} · 已停留 ${days} 天 · ${amount} · 新负责人：${owner}`,
   },
 };

@@ -32,7 +32,18 @@ export interface Lead {
   dwellLevel?: number;
   previousOwner?: string;
   coldUntil?: string;
+  /** Every stage the lead has been in. */
+  stagesSeen?: string[];
+  /** When the lead reached the sale stage, and whether that sale was out of the funnel. */
+  soldAt?: string;
   outOfFunnel?: boolean;
+  /** The open lead this one duplicates (same company or contact). */
+  duplicateOf?: string;
+  /** How and why the engine chose the owner. */
+  assignedVia?: string;
+  assignReason?: string;
+  /** Incremented by every engine write that changes the owner; reassignments are conditional on it. */
+  version?: number;
 }
 
 function isIsoInstant(value: unknown): value is string {
@@ -54,7 +65,13 @@ const optionalStrings = [
   "discoveredBy",
   "updatedBy",
 ] as const;
-const optionalInstants = ["nextActionAt", "stageEnteredAt", "dueAt", "coldUntil"] as const;
+const optionalInstants = [
+  "nextActionAt",
+  "stageEnteredAt",
+  "dueAt",
+  "coldUntil",
+  "soldAt",
+] as const;
 
 /** Checks a record read from the table; throws RecordError naming the lead and the field. */
 export function parseLead(item: Record<string, unknown>): Lead {

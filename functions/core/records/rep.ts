@@ -61,3 +61,10 @@ export function managersOf(repId: string, reps: ReadonlyMap<string, Rep>): Rep[]
   }
   return chain;
 }
+
+/** The org's head: the person without a manager, who hears about leads nobody else owns. */
+export function headOf(reps: ReadonlyMap<string, Rep>): Rep | undefined {
+  for (const rep of reps.values())
+    if (rep.manager === undefined && rep.status !== "left") return rep;
+  return undefined;
+}

@@ -1,25 +1,112 @@
 import type { Runtime } from "../../adapters/runtime";
-import type { Decision, GradeDecision } from "../../core/decisions";
-import { decideLeadChange, type LeadChange } from "../../core/stage-change";
+import type { AssignDecision, Decision, EmailDecision } from "../../core/decisions";
+import { decideAssignment } from "../../core/distribution/decide-assignment";
+import { isOpen, matchKeys, pickDuplicate } from "../../core/duplicates";
+import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
+import { entryCheckEmails, noRepEmail } from "../../core/notices";
+import type { Lead } from "../../core/records/lead";
+
+const ofKind = <K extends Decision["kind"]>(decisions: Decision[], kind: K) =>
+  decisions.find((d): d is Extract<Decision, { kind: K }> => d.kind === kind);
+
+async function enqueueEmails(runtime: Runtime, decisions: Decision[]): Promise<void> {
+  for (const email of decisions.filter((d): d is EmailDecision => d.kind === "email")) {
+    await runtime.outbox.enqueue(email, runtime.clock.now());
+  }
+}
+
+/** Distributes a new lead: to the owner of the open lead it duplicates, else by the rules' steps. */
+async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decision[]> {
+  const { rules } = runtime;
+  const keys = matchKeys(rules, lead);
+  const duplicate =
+    keys.length === 0
+      ? undefined
+      : pickDuplicate(
+          rules,
+          lead,
+          await runtime.leads.getMany(await runtime.matches.leadIds(keys)),
+        );
+  if (duplicate?.owner !== undefined) {
+    const decision: AssignDecision = {
+      kind: "assign",
+      leadId: lead.id,
+      repId: duplicate.owner,
+      via: "duplicate",
+      reason: `duplicate of ${duplicate.id} (${keys.join("; ")}): goes to its owner ${duplicate.owner}, linked`,
+    };
+    const done = await runtime.leads.assign(lead, {
+      owner: duplicate.owner,
+      via: "duplicate",
+      reason: decision.reason,
+      duplicateOf: duplicate.id,
+    });
+    return done ? [decision] : [];
+  }
+  const [reps, loads, cursors] = await Promise.all([
+    runtime.reps.all(),
+    runtime.aggregates.loads(rules),
+    runtime.cursors.all(),
+  ]);
+  const decision = decideAssignment(rules, lead, { reps, loads, cursors, now: at });
+  const done = await runtime.leads.assign(lead, {
+    owner: decision.repId ?? undefined,
+    pool: decision.repId === null ? decision.pool : undefined,
+    via: decision.via,
+    reason: decision.reason,
+  });
+  if (!done) return [];
+  if (decision.cursor) await runtime.cursors.save(decision.cursor.scope, decision.cursor.repId);
+  const decisions: Decision[] = [decision];
+  if (decision.repId === null) decisions.push(noRepEmail(rules, decision, lead, reps, at));
+  return decisions;
+}
 
 /**
- * One lead write: the core decides, the lead store applies. `changeId` identifies the write (the
- * stream sequence number) so that a redelivered record is recognised and changes nothing.
+ * One lead write: the core decides, the stores apply. `changeId` identifies the write (the stream
+ * sequence number) so a redelivered record changes nothing. Follow-ups (emails to the outbox, the
+ * assignment of a new lead, the duplicate index) are idempotent on their own, so they also run on
+ * a redelivery, which finishes what a crash interrupted.
  */
 export async function applyLeadChange(
   runtime: Runtime,
   change: LeadChange,
   changeId: string,
 ): Promise<Decision[]> {
-  const decisions = decideLeadChange(runtime.rules, change);
-  const grade = decisions.find((d): d is GradeDecision => d.kind === "grade");
-  const transition = decisions.find((d) => d.kind === "transition");
-  if (transition !== undefined) {
-    const outcome = await runtime.leads.applyTransition(transition, changeId, grade);
-    if (outcome === "replay") return [];
+  const { rules } = runtime;
+  const decisions = decideLeadChange(rules, change);
+  const grade = ofKind(decisions, "grade");
+  const ledger = ofKind(decisions, "ledger");
+  const lead = { ...change.after, grade: change.after.grade ?? grade?.grade };
+  let outcome: "applied" | "replay" | "superseded" | "graded" | "none" = "none";
+  if (ledger !== undefined) {
+    outcome = await runtime.leads.applyChange(
+      {
+        lead: change.after,
+        ledger,
+        grade,
+        transition: ofKind(decisions, "transition"),
+        cold: ofKind(decisions, "cold"),
+        sale: ofKind(decisions, "sale"),
+      },
+      changeId,
+    );
   } else if (grade !== undefined) {
     await runtime.leads.applyGrade(grade);
+    outcome = "graded";
   }
-  for (const decision of decisions) runtime.report(decision, { source: "stream" });
-  return decisions;
+  const followUps: Decision[] = [];
+  const check = ofKind(decisions, "entry-check");
+  if (check !== undefined)
+    followUps.push(...entryCheckEmails(rules, check, lead, await runtime.reps.all()));
+  if (outcome !== "superseded" && needsAssignment(rules, lead))
+    followUps.push(...(await assign(runtime, lead, change.at)));
+  const keys = matchKeys(rules, lead);
+  if (keys.length > 0 && (change.before === undefined || ledger !== undefined)) {
+    await runtime.matches.update(lead.id, keys, isOpen(rules, lead));
+  }
+  await enqueueEmails(runtime, followUps);
+  const reported = outcome === "replay" ? followUps : [...decisions, ...followUps];
+  for (const decision of reported) runtime.report(decision, { source: "stream" });
+  return reported;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TransitionDecision } from "../../../functions/core/decisions";
+import { decideLeadChange } from "../../../functions/core/lead-change";
 import { RecordError } from "../../../functions/core/records/record-error";
-import { decideLeadChange } from "../../../functions/core/stage-change";
 import { aLead, aRuleSet, at } from "../../support/factories";
 
 const rules = aRuleSet();
@@ -145,14 +145,18 @@ describe("decideLeadChange", () => {
     );
   });
 
-  it("carries the previous owner and amount so the old stage's aggregate can be decremented", () => {
-    const t = transitionOf(
-      decideLeadChange(rules, {
-        before: aLead({ stage: "lead", owner: "rep-1", amount: 10, grade: "B" }),
-        after: aLead({ stage: "intent", owner: "rep-2", amount: 20, grade: "B" }),
-        at: 0,
-      }),
-    );
-    expect(t).toMatchObject({ fromOwner: "rep-1", fromAmount: 10, owner: "rep-2", amount: 20 });
+  it("moves the aggregates from the old owner's stage to the new owner's stage", () => {
+    const decisions = decideLeadChange(rules, {
+      before: aLead({ stage: "lead", owner: "rep-1", amount: 10, grade: "B" }),
+      after: aLead({ stage: "intent", owner: "rep-2", amount: 20, grade: "B" }),
+      at: 0,
+    });
+    expect(decisions.find((d) => d.kind === "ledger")).toMatchObject({
+      entry: "transition",
+      deltas: [
+        { repId: "rep-1", funnel: "standard", stage: "lead", count: -1, amount: -10 },
+        { repId: "rep-2", funnel: "standard", stage: "intent", count: 1, amount: 20 },
+      ],
+    });
   });
 });

@@ -1,0 +1,116 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  paginateQuery,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { ReassignDecision } from "../core/decisions";
+import type { HandoffEntry } from "../core/notices";
+import { type Lead, parseLead } from "../core/records/lead";
+import { departureMoveKey, leadKey, ownerKeys } from "./item-keys";
+import { UpdateBuilder } from "./update-builder";
+
+/**
+ * A departure's writes: each move is a conditional update of the lead (still the leaver's, same
+ * version) together with a journal entry, in one transaction. The journal is what makes the
+ * departure resumable: a second run moves what is left and writes the handoff from the journal.
+ */
+export class DepartureStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Every lead the byOwner index lists for the rep (the index may lag; moves re-check). */
+  async ownedBy(repId: string): Promise<Lead[]> {
+    const leads: Lead[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: "byOwner",
+        KeyConditionExpression: "ownerPk = :pk",
+        ExpressionAttributeValues: { ":pk": ownerKeys(repId, "", "", "").ownerPk },
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) leads.push(parseLead(item));
+    return leads;
+  }
+
+  /** Returns false when the lead is no longer the leaver's as read (moved or changed since). */
+  async move(lead: Lead, decision: ReassignDecision, at: number): Promise<boolean> {
+    const u = new UpdateBuilder()
+      .set("previousOwner", decision.from)
+      .set("assignedVia", decision.via)
+      .set("assignReason", decision.reason)
+      .increment("version")
+      .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": decision.from });
+    if (decision.to !== null) {
+      const keys = ownerKeys(decision.to, lead.funnel ?? "", lead.stage, lead.id);
+      u.set("owner", decision.to).set("ownerPk", keys.ownerPk).set("ownerSk", keys.ownerSk);
+    } else {
+      u.remove("owner", "ownerPk", "ownerSk").set("pool", decision.pool ?? "unassigned");
+    }
+    if (lead.version === undefined)
+      u.condition("attribute_not_exists(#version)", { "#version": "version" });
+    else
+      u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
+    const entry: HandoffEntry & Record<string, unknown> = {
+      leadId: lead.id,
+      title: lead.name ?? lead.company ?? lead.id,
+      funnel: lead.funnel,
+      stage: lead.stage,
+      amount: lead.amount ?? 0,
+      enteredAt: lead.stageEnteredAt,
+      to: decision.to,
+      pool: decision.pool,
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...departureMoveKey(decision.from, lead.id),
+                  type: "departure-move",
+                  ...entry,
+                  via: decision.via,
+                  reason: decision.reason,
+                  at: new Date(at).toISOString(),
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException ||
+        (error as Error).name === "TransactionCanceledException"
+      )
+        return false;
+      throw error;
+    }
+  }
+
+  async journal(repId: string): Promise<HandoffEntry[]> {
+    const entries: HandoffEntry[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :move)",
+        ExpressionAttributeValues: { ":pk": departureMoveKey(repId, "").pk, ":move": "MOVE#" },
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) entries.push(item as unknown as HandoffEntry);
+    return entries;
+  }
+}

@@ -1,0 +1,49 @@
+import { fieldValue } from "./conditions";
+import type { Lead } from "./records/lead";
+import { findFunnel, findStage, type RuleSet } from "./rules/rule-set";
+
+/** Case, spaces and punctuation do not make two companies or phone numbers different. */
+function normalise(value: unknown): string {
+  return String(value)
+    .toLowerCase()
+    .replace(/[\s\-()（）.,，_+/]/g, "");
+}
+
+/**
+ * The duplicate-match keys of a lead, one per `duplicates.matchOn` entry whose fields the lead has
+ * (e.g. `company=acmetrading`, `contact.phone=13812345678`).
+ */
+export function matchKeys(rules: RuleSet, lead: Lead): string[] {
+  const sets = rules.distribution.duplicates?.matchOn ?? [];
+  const keys: string[] = [];
+  for (const fields of sets) {
+    const values = fields.map((field) => fieldValue(lead, field));
+    if (values.some((v) => v === undefined || v === null || normalise(v) === "")) continue;
+    keys.push(`${fields.join("+")}=${values.map(normalise).join("|")}`);
+  }
+  return keys;
+}
+
+export function isOpen(rules: RuleSet, lead: Lead): boolean {
+  const funnel = findFunnel(rules, lead.funnel);
+  const stage = funnel && findStage(funnel, lead.stage);
+  return stage !== undefined && stage.terminal === undefined;
+}
+
+/**
+ * The open, owned lead a new lead duplicates: the oldest among the candidates sharing a match key
+ * (the customer's first registration keeps it).
+ */
+export function pickDuplicate(rules: RuleSet, lead: Lead, candidates: Lead[]): Lead | undefined {
+  return candidates
+    .filter(
+      (c) =>
+        c.id !== lead.id &&
+        c.owner !== undefined &&
+        isOpen(rules, c) &&
+        c.duplicateOf === undefined,
+    )
+    .sort((a, b) =>
+      (a.createdAt ?? a.id).toString().localeCompare((b.createdAt ?? b.id).toString()),
+    )[0];
+}

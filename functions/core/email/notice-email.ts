@@ -1,0 +1,47 @@
+import type { RuleSet } from "../rules/rule-set";
+import type { RenderedEmail } from "./dwell-digest";
+import { escapeHtml, headerSafe, oneLine } from "./escape";
+import { messages } from "./messages";
+
+export interface NoticeItem {
+  title: string;
+  lines: string[];
+}
+
+/**
+ * A short notice to one person (a missing-fields check, a lead nobody could take, a handoff): an
+ * intro and a list of leads, each with a few lines. Every value is escaped here, once.
+ */
+export function renderNotice(
+  rules: RuleSet,
+  notice: { subject: string; intro: string; items: NoticeItem[] },
+): RenderedEmail {
+  const m = messages[rules.settings.locale];
+  const text = [
+    oneLine(notice.intro),
+    "",
+    ...notice.items.flatMap((item) => [
+      `- ${oneLine(item.title)}`,
+      ...item.lines.map((l) => `  ${oneLine(l)}`),
+    ]),
+    "",
+    m.footer,
+  ].join("\n");
+  const cards = notice.items
+    .map(
+      (item) =>
+        `<div style="border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:0 0 8px">` +
+        `<div style="font-weight:600">${escapeHtml(item.title)}</div>` +
+        item.lines.map((l) => `<div>${escapeHtml(l)}</div>`).join("") +
+        `</div>`,
+    )
+    .join("");
+  return {
+    subject: headerSafe(`[funnel] ${notice.subject}`),
+    text,
+    html:
+      `<!doctype html><html><body style="font-family:sans-serif;font-size:14px;max-width:600px">` +
+      `<p style="margin:0 0 16px">${escapeHtml(notice.intro)}</p>${cards}` +
+      `<p style="color:#777;font-size:12px">${escapeHtml(m.footer)}</p></body></html>`,
+  };
+}

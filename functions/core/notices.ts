@@ -1,0 +1,154 @@
+import type { AssignDecision, Decision, EntryCheckDecision } from "./decisions";
+import { addressEmail } from "./email/address-email";
+import { messages } from "./email/messages";
+import { renderNotice } from "./email/notice-email";
+import type { Lead } from "./records/lead";
+import { headOf, managersOf, type Rep } from "./records/rep";
+import { findFunnel, findStage, labelText, type RuleSet } from "./rules/rule-set";
+
+function stageLabel(rules: RuleSet, funnelId: string | undefined, stageId: string): string {
+  const funnel = findFunnel(rules, funnelId);
+  const stage = funnel && findStage(funnel, stageId);
+  return stage ? labelText(stage.label, rules.settings.locale) : stageId;
+}
+
+const leadTitle = (lead: Lead) => lead.name ?? lead.company ?? lead.id;
+
+/** Who hears about a lead without an owner: its pool's manager, else the head of the organisation. */
+export function poolManager(
+  rules: RuleSet,
+  pool: string | undefined,
+  reps: ReadonlyMap<string, Rep>,
+): Rep | undefined {
+  const id = pool === undefined ? undefined : rules.pools.get(pool)?.manager;
+  return (id === undefined ? undefined : reps.get(id)) ?? headOf(reps);
+}
+
+/** The owner and the owner's manager are told which required fields are missing. */
+export function entryCheckEmails(
+  rules: RuleSet,
+  check: EntryCheckDecision,
+  lead: Lead,
+  reps: ReadonlyMap<string, Rep>,
+): Decision[] {
+  const m = messages[rules.settings.locale];
+  const owner = check.owner === undefined ? undefined : reps.get(check.owner);
+  const recipients = owner
+    ? [owner, managersOf(owner.id, reps)[0]]
+    : [poolManager(rules, lead.pool, reps)];
+  const stage = stageLabel(rules, check.funnel, check.stage);
+  return recipients.map((recipient, i) =>
+    addressEmail(
+      recipient,
+      `entry#${check.leadId}#${check.enteredAt}#${recipient?.id ?? i}`,
+      (r) =>
+        renderNotice(rules, {
+          subject: m.entryCheckSubject(leadTitle(lead), stage),
+          intro: m.entryCheckIntro(r.name, leadTitle(lead), stage),
+          items: [{ title: leadTitle(lead), lines: [m.missingFields(check.missing.join(", "))] }],
+        }),
+      check.reason,
+      [check.leadId],
+    ),
+  );
+}
+
+/** The pool's manager hears once per pool per day that leads are waiting for a rep. */
+export function noRepEmail(
+  rules: RuleSet,
+  assignment: AssignDecision,
+  lead: Lead,
+  reps: ReadonlyMap<string, Rep>,
+  now: number,
+): Decision {
+  const m = messages[rules.settings.locale];
+  const pool = assignment.pool ?? "unassigned";
+  const poolLabel = labelText(rules.pools.get(pool)?.label ?? pool, rules.settings.locale);
+  return addressEmail(
+    poolManager(rules, pool, reps),
+    `no-rep#${pool}#${rules.calendar.localDate(now)}`,
+    (r) =>
+      renderNotice(rules, {
+        subject: m.noRepSubject(poolLabel),
+        intro: m.noRepIntro(r.name, poolLabel),
+        items: [{ title: leadTitle(lead), lines: [assignment.reason] }],
+      }),
+    assignment.reason,
+    [lead.id],
+  );
+}
+
+/** One lead a departure moved, as the journal keeps it for the handoff emails. */
+export interface HandoffEntry {
+  leadId: string;
+  title: string;
+  funnel?: string;
+  stage: string;
+  amount: number;
+  enteredAt?: string;
+  to: string | null;
+  pool?: string;
+}
+
+/**
+ * The complete data handoff (domain.md §3): the leaver's manager gets everything that moved, each
+ * receiving rep what they received; one email each, listing lead, stage, amount, days in stage and
+ * the new owner.
+ */
+export function handoffEmails(
+  rules: RuleSet,
+  leaver: Rep,
+  moves: HandoffEntry[],
+  reps: ReadonlyMap<string, Rep>,
+  now: number,
+): Decision[] {
+  const m = messages[rules.settings.locale];
+  const money = new Intl.NumberFormat(rules.settings.locale, {
+    style: "currency",
+    currency: rules.settings.currency,
+    maximumFractionDigits: 0,
+  });
+  const item = (move: HandoffEntry) => {
+    const days =
+      move.enteredAt === undefined
+        ? "?"
+        : rules.calendar.elapsed(Date.parse(move.enteredAt), now, "day").toFixed(1);
+    const owner =
+      move.to === null ? `${move.pool ?? "pool"}` : (reps.get(move.to)?.name ?? move.to);
+    return {
+      title: move.title,
+      lines: [
+        m.handoffLine(
+          stageLabel(rules, move.funnel, move.stage),
+          days,
+          money.format(move.amount),
+          owner,
+        ),
+      ],
+    };
+  };
+  const email = (recipient: Rep | undefined, list: HandoffEntry[], role: string) =>
+    addressEmail(
+      recipient,
+      `handoff#${leaver.id}#${recipient?.id ?? role}`,
+      (r) =>
+        renderNotice(rules, {
+          subject: m.handoffSubject(leaver.name, list.length),
+          intro: m.handoffIntro(r.name, leaver.name, list.length),
+          items: list.map(item),
+        }),
+      `handoff of ${list.length} lead(s) from ${leaver.id} (${role})`,
+      list.map((e) => e.leadId),
+    );
+  const decisions: Decision[] = [
+    email(managersOf(leaver.id, reps)[0] ?? headOf(reps), moves, "manager"),
+  ];
+  const byReceiver = new Map<string, HandoffEntry[]>();
+  for (const move of moves)
+    if (move.to !== null) byReceiver.set(move.to, [...(byReceiver.get(move.to) ?? []), move]);
+  for (const [repId, list] of byReceiver) {
+    if (repId === managersOf(leaver.id, reps)[0]?.id) continue; // the manager's email already lists them
+    decisions.push(email(reps.get(repId), list, "receiver"));
+  }
+  return decisions;
+}

@@ -1,0 +1,60 @@
+import type { Runtime } from "../../adapters/runtime";
+import type { Decision, EmailDecision, ReassignDecision } from "../../core/decisions";
+import { decideDeparture } from "../../core/departure";
+import { handoffEmails } from "../../core/notices";
+import type { Lead } from "../../core/records/lead";
+import type { Rep } from "../../core/records/rep";
+
+const MAX_PASSES = 3;
+
+/**
+ * A rep left: every lead they own moves by the rules, each move conditional on the lead being
+ * unchanged, then one handoff email per person from the journal. Safe to run twice and resumable
+ * after a crash: a second run finds only what is still the leaver's, and the emails are keyed.
+ * A lead that changed under us (a stage change, a manual move) is read again and planned again.
+ */
+export async function runDeparture(runtime: Runtime, leaver: Rep, at: number): Promise<Decision[]> {
+  const { rules } = runtime;
+  const decisions: Decision[] = [];
+  let pending: Lead[] = await runtime.departures.ownedBy(leaver.id);
+  for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass += 1) {
+    const [reps, loads, cursors] = await Promise.all([
+      runtime.reps.all(),
+      runtime.aggregates.loads(rules),
+      runtime.cursors.all(),
+    ]);
+    const current = pass === 0 ? pending : await runtime.leads.getMany(pending.map((l) => l.id));
+    const stillTheirs = current.filter((lead) => lead.owner === leaver.id);
+    const plan = decideDeparture(rules, leaver, stillTheirs, { reps, loads, cursors, now: at });
+    const byId = new Map(stillTheirs.map((l) => [l.id, l]));
+    const retry: Lead[] = [];
+    for (const move of plan) {
+      const lead = byId.get(move.leadId);
+      if (lead === undefined) continue;
+      if (await runtime.departures.move(lead, move, at)) decisions.push(move);
+      else retry.push(lead);
+    }
+    pending = retry;
+  }
+  const reps = await runtime.reps.all();
+  const journal = await runtime.departures.journal(leaver.id);
+  const emails = handoffEmails(rules, leaver, journal, reps, at);
+  for (const email of emails.filter((d): d is EmailDecision => d.kind === "email")) {
+    await runtime.outbox.enqueue(email, runtime.clock.now());
+  }
+  const left = (await runtime.leads.getMany(pending.map((l) => l.id))).filter(
+    (l) => l.owner === leaver.id,
+  );
+  const all = [...decisions, ...emails];
+  if (left.length > 0) {
+    all.push({
+      kind: "record-problem",
+      recordId: leaver.id,
+      reason: `${left.length} lead(s) kept changing during the departure and are still owned by ${leaver.id}: ${left.map((l) => l.id).join(", ")}; the departure will be retried`,
+    });
+  }
+  for (const decision of all) runtime.report(decision, { source: "departure" });
+  if (left.length > 0)
+    throw new Error(`departure of ${leaver.id} incomplete: ${left.length} lead(s) left`);
+  return all satisfies Decision[] as (Decision | ReassignDecision)[];
+}
