@@ -7,6 +7,7 @@ import {
 import type { ReassignDecision } from "../core/decisions";
 import type { HandoffEntry } from "../core/notices";
 import { type Lead, parseLead } from "../core/records/lead";
+import { aggregateUpdate } from "./aggregate-update";
 import { departureMoveKey, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
 
@@ -71,6 +72,7 @@ export class DepartureStore {
         new TransactWriteCommand({
           TransactItems: [
             { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
+            ...decision.deltas.map((d) => aggregateUpdate(this.tableName, d)),
             {
               Put: {
                 TableName: this.tableName,

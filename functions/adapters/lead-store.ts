@@ -4,7 +4,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type {
@@ -17,11 +16,10 @@ import type {
   TransitionDecision,
 } from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
+import { aggregateUpdate, type TransactItem } from "./aggregate-update";
 import { queryDue } from "./due-index";
-import { aggregateKey, historyKey, kindKeys, leadKey, ownerKeys, timerKeys } from "./item-keys";
+import { historyKey, leadKey, ownerKeys, timerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 export type ApplyOutcome = "applied" | "replay" | "superseded";
 
@@ -76,29 +74,6 @@ export class LeadStore {
   /** Raw items of every lead whose dwell timer is at or before `now`. */
   async dueDwellItems(now: string): Promise<Record<string, unknown>[]> {
     return queryDue(this.db, this.tableName, "DWELL", now);
-  }
-
-  private aggregateUpdate(delta: AggregateDelta): TransactItem {
-    const { repId, funnel, stage } = delta;
-    const kind = kindKeys("AGG", `${repId}#${funnel}#${stage}`);
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: aggregateKey(repId, funnel, stage),
-        UpdateExpression:
-          "ADD #count :count, #amount :amount SET kindPk = :kindPk, kindSk = :kindSk, repId = :rep, funnel = :funnel, stage = :stage",
-        ExpressionAttributeNames: { "#count": "count", "#amount": "amount" },
-        ExpressionAttributeValues: {
-          ":count": delta.count,
-          ":amount": delta.amount,
-          ":rep": repId,
-          ":funnel": funnel,
-          ":stage": stage,
-          ":kindPk": kind.kindPk,
-          ":kindSk": kind.kindSk,
-        },
-      },
-    };
   }
 
   private historyPut(parts: LeadChangeParts, changeId: string): TransactItem {
@@ -176,6 +151,7 @@ export class LeadStore {
         .set("outOfFunnel", sale.outOfFunnel);
       if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
     }
+    u.counted(parts.ledger.counted);
     // A later change already on the item wins; its own stream record sets these attributes.
     u.condition("#stage = :cStage", { "#stage": "stage" }, { ":cStage": lead.stage });
     if (lead.owner === undefined)
@@ -191,7 +167,7 @@ export class LeadStore {
    */
   async applyChange(parts: LeadChangeParts, changeId: string): Promise<ApplyOutcome> {
     const history = this.historyPut(parts, changeId);
-    const aggregates = parts.ledger.deltas.map((d) => this.aggregateUpdate(d));
+    const aggregates = parts.ledger.deltas.map((d) => aggregateUpdate(this.tableName, d));
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -205,8 +181,10 @@ export class LeadStore {
       if (reasons[0]?.Code === "ConditionalCheckFailed") return "replay";
       if (reasons[reasons.length - 1]?.Code !== "ConditionalCheckFailed") throw error;
     }
+    // The lead has changed since: its later stream record recounts it from `counted`, so only the
+    // history entry is written here.
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...aggregates] }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [history] }));
       return "superseded";
     } catch (error) {
       if (isCancelled(error) && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
@@ -237,6 +215,7 @@ export class LeadStore {
   async assign(
     lead: Lead,
     target: { owner?: string; pool?: string; via: string; reason: string; duplicateOf?: string },
+    counts: { counted: { from?: string; to?: string }; deltas: AggregateDelta[] },
   ): Promise<boolean> {
     const u = new UpdateBuilder()
       .set("assignedVia", target.via)
@@ -249,31 +228,24 @@ export class LeadStore {
       u.set("pool", target.pool);
     }
     if (target.duplicateOf !== undefined) u.set("duplicateOf", target.duplicateOf);
+    u.counted(counts.counted);
     u.condition("attribute_not_exists(#owner)", { "#owner": "owner" });
     u.condition("attribute_not_exists(#pool)", { "#pool": "pool" });
-    return this.conditionalUpdate(lead.id, u);
+    return this.transact([
+      { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
+      ...counts.deltas.map((d) => aggregateUpdate(this.tableName, d)),
+    ]);
   }
 
-  /**
-   * Moves a lead from one owner to another (a departure). Optimistic locking: only if the lead is
-   * still the leaver's and unchanged since it was read, so a concurrent manual move wins.
-   */
-  async reassign(lead: Lead, to: string, via: string, reason: string): Promise<boolean> {
-    const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id);
-    const u = new UpdateBuilder()
-      .set("owner", to)
-      .set("ownerPk", keys.ownerPk)
-      .set("ownerSk", keys.ownerSk)
-      .set("previousOwner", lead.owner)
-      .set("assignedVia", via)
-      .set("assignReason", reason)
-      .increment("version")
-      .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": lead.owner });
-    if (lead.version === undefined)
-      u.condition("attribute_not_exists(#version)", { "#version": "version" });
-    else
-      u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
-    return this.conditionalUpdate(lead.id, u);
+  /** A transaction whose conditions may fail: false then, and nothing was written. */
+  private async transact(items: TransactItem[]): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (isCancelled(error)) return false;
+      throw error;
+    }
   }
 
   private async conditionalUpdate(leadId: string, u: UpdateBuilder): Promise<boolean> {

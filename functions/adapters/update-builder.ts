@@ -51,6 +51,14 @@ export class UpdateBuilder {
     return this;
   }
 
+  /** Moves the lead's `counted` holding, conditional on its old value (see core/holding.ts). */
+  counted(counted: { from?: string; to?: string }): this {
+    this.setOrRemove("counted", counted.to);
+    return counted.from === undefined
+      ? this.condition("attribute_not_exists(#counted)")
+      : this.condition("#counted = :cCounted", {}, { ":cCounted": counted.from });
+  }
+
   /** Adds a condition; conditions are ANDed. Placeholders given here are passed through. */
   condition(
     expression: string,

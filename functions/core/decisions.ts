@@ -79,6 +79,8 @@ export interface LedgerDecision {
   by?: string;
   fromOwner?: string;
   toOwner?: string;
+  /** Where the lead counted before and counts after this change (see core/holding.ts). */
+  counted: { from?: string; to?: string };
   deltas: AggregateDelta[];
   reason: string;
 }
@@ -180,5 +182,8 @@ export interface ReassignDecision {
   to: string | null;
   pool?: string;
   via: string;
+  /** The aggregate changes the move makes (and the lead's `counted` before and after). */
+  counted: { from?: string; to?: string };
+  deltas: AggregateDelta[];
   reason: string;
 }

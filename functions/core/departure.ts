@@ -1,6 +1,7 @@
 import type { ReassignDecision } from "./decisions";
 import { type AssignmentContext, decideAssignment } from "./distribution/decide-assignment";
 import { withAssignment } from "./distribution/rep-load";
+import { moveCounts } from "./holding";
 import type { Lead } from "./records/lead";
 import { managersOf, type Rep } from "./records/rep";
 import type { RuleSet } from "./rules/rule-set";
@@ -44,6 +45,7 @@ export function decideDeparture(
         from: leaver.id,
         to: manager.id,
         via: "manager-choice",
+        ...moveCounts(rules, lead, manager.id),
         reason: `${leaver.id} left; grade ${topGrade} leads go to the manager ${manager.id} to hand out`,
       });
       continue;
@@ -70,6 +72,7 @@ export function decideDeparture(
       to: choice.repId,
       pool: choice.pool,
       via: choice.via,
+      ...moveCounts(rules, lead, choice.repId),
       reason: `${leaver.id} left${sameTeam ? ` (team ${leaver.team})` : ""}: ${choice.reason}`,
     });
   }

@@ -1,6 +1,5 @@
 import { fieldValue } from "./conditions";
 import type {
-  AggregateDelta,
   ColdDecision,
   Decision,
   EntryCheckDecision,
@@ -10,6 +9,7 @@ import type {
 } from "./decisions";
 import { iso, levelDueAt, stageDueAt } from "./dwell-timer";
 import { gradeLead } from "./grade-lead";
+import { decodeHolding, encodeHolding, type Holding, holdingDeltas } from "./holding";
 import type { Lead } from "./records/lead";
 import { RecordError } from "./records/record-error";
 import { type Funnel, findFunnel, findStage, type RuleSet, type Stage } from "./rules/rule-set";
@@ -108,43 +108,10 @@ function decideSale(
   };
 }
 
-/** +1 where the lead now counts, −1 where it counted before; nothing when neither moved. */
-function aggregateDeltas(
-  before: Lead | undefined,
-  after: Lead,
-  funnelId: string,
-  beforeFunnel: string | undefined,
-): AggregateDelta[] {
-  const deltas: AggregateDelta[] = [];
-  if (before?.owner !== undefined && beforeFunnel !== undefined) {
-    deltas.push({
-      repId: before.owner,
-      funnel: beforeFunnel,
-      stage: before.stage,
-      count: -1,
-      amount: -(before.amount ?? 0),
-    });
-  }
-  if (after.owner !== undefined) {
-    deltas.push({
-      repId: after.owner,
-      funnel: funnelId,
-      stage: after.stage,
-      count: 1,
-      amount: after.amount ?? 0,
-    });
-  }
-  // An unchanged holding cancels out; only the difference is written.
-  const net = new Map<string, AggregateDelta>();
-  for (const d of deltas) {
-    const key = `${d.repId}#${d.funnel}#${d.stage}`;
-    const prev = net.get(key);
-    net.set(
-      key,
-      prev ? { ...prev, count: prev.count + d.count, amount: prev.amount + d.amount } : d,
-    );
-  }
-  return [...net.values()].filter((d) => d.count !== 0 || d.amount !== 0);
+/** Where a lead should count once this change is applied: nowhere without an owner. */
+function desiredHolding(lead: Lead, funnelId: string, goesCold: boolean): Holding | undefined {
+  if (lead.owner === undefined || goesCold) return undefined;
+  return { funnel: funnelId, stage: lead.stage, amount: lead.amount ?? 0, repId: lead.owner };
 }
 
 /**
@@ -167,8 +134,13 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
   const stageChanged =
     before === undefined || before.stage !== after.stage || beforeFunnel?.id !== funnel.id;
   const ownerChanged = before !== undefined && before.owner !== after.owner;
-  const amountChanged = before !== undefined && (before.amount ?? 0) !== (after.amount ?? 0);
-  if (!stageChanged && !ownerChanged && !amountChanged) return decisions;
+  const goesCold = stageChanged && stage.terminal === "lost" && rules.cold !== undefined;
+  const counted = {
+    from: after.counted,
+    to: encodeHolding(desiredHolding(after, funnel.id, goesCold)),
+  };
+  const recount = counted.from !== counted.to;
+  if (!stageChanged && !ownerChanged && !recount) return decisions;
 
   const at = iso(change.at);
   let transition: TransitionDecision | undefined;
@@ -209,7 +181,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     decisions.push(transition);
   }
 
-  const deltas = aggregateDeltas(before, after, funnel.id, beforeFunnel?.id);
+  const deltas = holdingDeltas(decodeHolding(counted.from), decodeHolding(counted.to));
   const entry: LedgerDecision["entry"] = stageChanged
     ? "transition"
     : ownerChanged
@@ -223,6 +195,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     by: after.updatedBy,
     fromOwner: before?.owner,
     toOwner: after.owner,
+    counted,
     deltas,
     reason:
       entry === "owner-change"
@@ -248,7 +221,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     } satisfies EntryCheckDecision);
   }
 
-  if (stage.terminal === "lost" && rules.cold !== undefined) {
+  if (goesCold && rules.cold !== undefined) {
     const coldUntil = rules.calendar.addDuration(
       Date.parse(transition.enteredAt),
       rules.cold.cooldown,

@@ -61,6 +61,8 @@ type Region = keyof typeof cityPrefixes;
 export interface DemoOrg {
   reps: Rep[];
   leads: Lead[];
+  /** The rep who leaves a minute after `npm start` (at once with --once), to show a departure. */
+  leaverId: string;
 }
 
 /**
@@ -135,7 +137,9 @@ export function buildDemoOrg(rules: RuleSet, now: number, seed = 20261123): Demo
     });
 
   const funnel = rules.funnels[0];
-  if (funnel === undefined) return { reps, leads: [] };
+  const leaver = salesReps[5] ?? salesReps[0];
+  const leaverId = leaver?.id ?? "";
+  if (funnel === undefined) return { reps, leads: [], leaverId };
   const open = funnel.stages.filter((s) => s.terminal === undefined);
   const lost = funnel.stages.find((s) => s.terminal === "lost");
   // Roughly the funnel's shape: many early leads, few late ones.
@@ -171,6 +175,8 @@ export function buildDemoOrg(rules: RuleSet, now: number, seed = 20261123): Demo
     const stageIndex = funnel.stages.indexOf(stage);
     const qualified = stageIndex >= funnel.stages.findIndex((s) => s.requires.length > 0);
     const unassigned = !abandoned && stage.index === 0 && random() < 0.3;
+    // New leads (no owner, no pool) go through distribution; some were found by a rep.
+    const fresh = !abandoned && !unassigned && stage.index <= 1 && random() < 0.35;
     const lead: Lead = {
       id,
       funnel: funnel.id,
@@ -190,7 +196,8 @@ export function buildDemoOrg(rules: RuleSet, now: number, seed = 20261123): Demo
       stageEnteredAt: new Date(now - ageDays * 86_400_000).toISOString(),
       updatedBy: "demo-seed",
     };
-    if (qualified)
+    // One opportunity in ten was moved on without its qualification fields.
+    if (qualified && random() >= 0.1)
       Object.assign(lead, {
         need: "yes",
         authority: lead.contact?.name,
@@ -200,11 +207,25 @@ export function buildDemoOrg(rules: RuleSet, now: number, seed = 20261123): Demo
     if (abandoned)
       Object.assign(lead, { pool: rules.cold?.pool ?? "cold", previousOwner: owner.id });
     else if (unassigned) lead.pool = rules.distribution.whenNoRep?.pool ?? "unassigned";
-    else lead.owner = owner.id;
+    else if (fresh) {
+      if (random() < 0.3) lead.discoveredBy = owner.id;
+    } else lead.owner = owner.id;
     if (!abandoned && random() < 0.1) {
       lead.nextActionAt = new Date(now + (1 + Math.floor(random() * 5)) * 86_400_000).toISOString();
     }
     leads.push(lead);
   }
-  return { reps, leads };
+  // A customer registered twice: the second registration goes to the first one's owner, linked.
+  const original = leads.find((l) => l.owner !== undefined && l.stage === open[2]?.id);
+  if (original) {
+    leads.push({
+      ...original,
+      id: `L${String(count + 1).padStart(4, "0")}`,
+      owner: undefined,
+      stage: open[0]?.id ?? original.stage,
+      stageEnteredAt: new Date(now).toISOString(),
+      source: "web",
+    });
+  }
+  return { reps, leads, leaverId };
 }

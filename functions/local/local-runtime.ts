@@ -1,7 +1,8 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { putItems } from "../adapters/batch-writer";
 import type { Clock } from "../adapters/clock";
 import { createDocumentClient } from "../adapters/dynamo-client";
+import { repKey } from "../adapters/item-keys";
 import { leadItem, repItem } from "../adapters/items";
 import { createRuntime, type DecisionReporter, type Runtime } from "../adapters/runtime";
 import type { RuleSet } from "../core/rules/rule-set";
@@ -17,7 +18,9 @@ export interface LocalRuntime {
   poller: StreamPoller;
   scheduler: LocalScheduler;
   /** Seeds the demo org when the table has no reps; returns what it wrote. */
-  seedIfEmpty(): Promise<{ reps: number; leads: number } | undefined>;
+  seedIfEmpty(): Promise<{ reps: number; leads: number; leaverId: string } | undefined>;
+  /** Marks a rep as left, as an HR sync would; the stream handler takes it from there. */
+  markLeft(repId: string): Promise<void>;
   /** One catch-up cycle: drain the stream, fire every schedule once, drain again. */
   runOnce(now: number): Promise<JobResult[]>;
   /** Keeps polling the stream and firing schedules at their times until stop(). */
@@ -90,7 +93,19 @@ export function createLocalRuntime(options: {
       if ((Count ?? 0) > 0) return undefined;
       const org = buildDemoOrg(rules, clock.now());
       await putItems(db, stack.tableName, [...org.reps.map(repItem), ...org.leads.map(leadItem)]);
-      return { reps: org.reps.length, leads: org.leads.length };
+      return { reps: org.reps.length, leads: org.leads.length, leaverId: org.leaverId };
+    },
+    async markLeft(repId) {
+      await db.send(
+        new UpdateCommand({
+          TableName: stack.tableName,
+          Key: repKey(repId),
+          UpdateExpression: "SET #status = :left, updatedBy = :by",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":left": "left", ":by": "demo" },
+        }),
+      );
     },
     async runOnce(now) {
       results.length = 0;

@@ -130,6 +130,13 @@ export async function main(argv: string[]): Promise<number> {
     say(`SES stand-in inbox: ${stack.inboxUrl}`);
     const seeded = await local.seedIfEmpty();
     if (seeded) say(`seeded the demo org: ${seeded.reps} people, ${seeded.leads} leads`);
+    await local.poller.drain();
+    // The demo shows a departure: at once with --once, otherwise a minute after start.
+    const depart = async (repId: string) => {
+      say(`[demo] ${repId} leaves the company (status → left)`);
+      await local.markLeft(repId);
+    };
+    if (seeded && args.once) await depart(seeded.leaverId);
     await local.runOnce(systemClock.now());
 
     if (args.once) {
@@ -146,6 +153,8 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     local.startLoop();
+    const departure = seeded ? setTimeout(() => void depart(seeded.leaverId), 60_000) : undefined;
+    process.once("exit", () => clearTimeout(departure));
     say(`running: stream processor and ${rules.schedules.length} schedule(s). Next runs:`);
     for (const next of local.scheduler.next(systemClock.now()))
       say(`  ${next.scheduleId}: ${new Date(next.at).toISOString()}`);

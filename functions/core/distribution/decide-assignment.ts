@@ -218,12 +218,11 @@ function candidatesOf(pass: Pass): Rep[] {
 function discoverer(pass: Pass, bonus: number): AssignDecision | undefined {
   const id = pass.lead.discoveredBy;
   if (id === undefined) return undefined;
-  const passedOver = whyNotDiscoverer(pass, id, bonus);
-  if (passedOver !== undefined) {
-    pass.parts.push(passedOver);
-    return undefined;
-  }
-  const rep = pass.ctx.reps.get(id) as Rep;
+  const rep = pass.ctx.reps.get(id);
+  const passedOver =
+    rep === undefined ? `discoverer ${id} is not a known rep` : whyNotDiscoverer(pass, rep, bonus);
+  if (passedOver !== undefined) pass.parts.push(passedOver);
+  if (rep === undefined || passedOver !== undefined) return undefined;
   const overCap = fullness(pass, rep, 0);
   const found = `discoverer: found by ${rep.name}`;
   if (overCap === undefined) return assign(pass, rep, "discoverer", found);
@@ -234,10 +233,9 @@ function discoverer(pass: Pass, bonus: number): AssignDecision | undefined {
   };
 }
 
-function whyNotDiscoverer(pass: Pass, id: string, bonus: number): string | undefined {
+function whyNotDiscoverer(pass: Pass, rep: Rep, bonus: number): string | undefined {
   const { ctx } = pass;
-  const rep = ctx.reps.get(id);
-  if (rep === undefined) return `discoverer ${id} is not a known rep`;
+  const id = rep.id;
   const who = `discoverer ${rep.name}`;
   if (rep.status === "left") return `${who} has left`;
   if (pass.managers.has(id)) return `${who} is a manager, not a seller`;

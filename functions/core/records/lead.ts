@@ -42,6 +42,8 @@ export interface Lead {
   /** How and why the engine chose the owner. */
   assignedVia?: string;
   assignReason?: string;
+  /** Where the lead counts in the aggregates (see core/holding.ts). */
+  counted?: string;
   /** Incremented by every engine write that changes the owner; reassignments are conditional on it. */
   version?: number;
 }

@@ -332,7 +332,7 @@ const DiscovererStep = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          "Extra leads the discoverer may hold beyond the capacity cap for each lead they found.",
+          "How many leads beyond the capacity caps (per stage and open) the discoverer may hold, so a rep is not refused a lead they found because they are full.",
       }),
     ),
   },

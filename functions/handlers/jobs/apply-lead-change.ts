@@ -2,6 +2,7 @@ import type { Runtime } from "../../adapters/runtime";
 import type { AssignDecision, Decision, EmailDecision } from "../../core/decisions";
 import { decideAssignment } from "../../core/distribution/decide-assignment";
 import { isOpen, matchKeys, pickDuplicate } from "../../core/duplicates";
+import { moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
@@ -33,14 +34,21 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
       leadId: lead.id,
       repId: duplicate.owner,
       via: "duplicate",
-      reason: `duplicate of ${duplicate.id} (${keys.join("; ")}): goes to its owner ${duplicate.owner}, linked`,
+      reason: `duplicate of ${duplicate.id} (same ${matchKeys(rules, duplicate)
+        .filter((k) => keys.includes(k))
+        .map((k) => k.split("=")[0])
+        .join(" and ")}): goes to its owner ${duplicate.owner}, linked`,
     };
-    const done = await runtime.leads.assign(lead, {
-      owner: duplicate.owner,
-      via: "duplicate",
-      reason: decision.reason,
-      duplicateOf: duplicate.id,
-    });
+    const done = await runtime.leads.assign(
+      lead,
+      {
+        owner: duplicate.owner,
+        via: "duplicate",
+        reason: decision.reason,
+        duplicateOf: duplicate.id,
+      },
+      moveCounts(rules, lead, duplicate.owner),
+    );
     return done ? [decision] : [];
   }
   const [reps, loads, cursors] = await Promise.all([
@@ -49,12 +57,16 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
     runtime.cursors.all(),
   ]);
   const decision = decideAssignment(rules, lead, { reps, loads, cursors, now: at });
-  const done = await runtime.leads.assign(lead, {
-    owner: decision.repId ?? undefined,
-    pool: decision.repId === null ? decision.pool : undefined,
-    via: decision.via,
-    reason: decision.reason,
-  });
+  const done = await runtime.leads.assign(
+    lead,
+    {
+      owner: decision.repId ?? undefined,
+      pool: decision.repId === null ? decision.pool : undefined,
+      via: decision.via,
+      reason: decision.reason,
+    },
+    moveCounts(rules, lead, decision.repId),
+  );
   if (!done) return [];
   if (decision.cursor) await runtime.cursors.save(decision.cursor.scope, decision.cursor.repId);
   const decisions: Decision[] = [decision];
@@ -99,8 +111,11 @@ export async function applyLeadChange(
   const check = ofKind(decisions, "entry-check");
   if (check !== undefined)
     followUps.push(...entryCheckEmails(rules, check, lead, await runtime.reps.all()));
-  if (outcome !== "superseded" && needsAssignment(rules, lead))
-    followUps.push(...(await assign(runtime, lead, change.at)));
+  if (outcome !== "superseded" && needsAssignment(rules, lead)) {
+    // After the change above, the lead counts where its ledger put it.
+    const counted = ledger === undefined ? lead.counted : ledger.counted.to;
+    followUps.push(...(await assign(runtime, { ...lead, counted }, change.at)));
+  }
   const keys = matchKeys(rules, lead);
   if (keys.length > 0 && (change.before === undefined || ledger !== undefined)) {
     await runtime.matches.update(lead.id, keys, isOpen(rules, lead));

@@ -99,7 +99,11 @@ describe("decideLeadChange", () => {
   });
 
   it("decides nothing for a write that changes neither stage nor grade (such as the engine's own)", () => {
-    const lead = aLead({ grade: "A", dueAt: "2026-11-07T00:00:00.000Z" });
+    const lead = aLead({
+      grade: "A",
+      dueAt: "2026-11-07T00:00:00.000Z",
+      counted: "standard#contacted#120000#rep-1",
+    });
     expect(
       decideLeadChange(rules, {
         before: lead,
@@ -148,15 +152,85 @@ describe("decideLeadChange", () => {
   it("moves the aggregates from the old owner's stage to the new owner's stage", () => {
     const decisions = decideLeadChange(rules, {
       before: aLead({ stage: "lead", owner: "rep-1", amount: 10, grade: "B" }),
-      after: aLead({ stage: "intent", owner: "rep-2", amount: 20, grade: "B" }),
+      after: aLead({
+        stage: "intent",
+        owner: "rep-2",
+        amount: 20,
+        grade: "B",
+        counted: "standard#lead#10#rep-1",
+      }),
       at: 0,
     });
     expect(decisions.find((d) => d.kind === "ledger")).toMatchObject({
+      counted: { from: "standard#lead#10#rep-1", to: "standard#intent#20#rep-2" },
       entry: "transition",
       deltas: [
         { repId: "rep-1", funnel: "standard", stage: "lead", count: -1, amount: -10 },
         { repId: "rep-2", funnel: "standard", stage: "intent", count: 1, amount: 20 },
       ],
+    });
+  });
+
+  it("moves nothing in the aggregates when the lead already counts where it should (a replay)", () => {
+    const lead = aLead({
+      stage: "lead",
+      owner: "rep-2",
+      amount: 20,
+      grade: "B",
+      counted: "standard#lead#20#rep-2",
+    });
+    const decisions = decideLeadChange(rules, {
+      before: { ...lead, owner: "rep-1" },
+      after: lead,
+      at: 0,
+    });
+    expect(decisions.find((d) => d.kind === "ledger")).toMatchObject({
+      entry: "owner-change",
+      deltas: [],
+    });
+  });
+
+  it("keeps the history of a lead whose owner changes by hand and moves its aggregates", () => {
+    const before = aLead({
+      stage: "lead",
+      owner: "rep-1",
+      grade: "B",
+      amount: 50,
+      counted: "standard#lead#50#rep-1",
+    });
+    const after = { ...before, owner: "rep-2", updatedBy: "crm" };
+    const ledger = decideLeadChange(rules, { before, after, at: 0 }).find(
+      (d) => d.kind === "ledger",
+    );
+    expect(ledger).toMatchObject({
+      entry: "owner-change",
+      fromOwner: "rep-1",
+      toOwner: "rep-2",
+      deltas: [
+        { repId: "rep-1", stage: "lead", count: -1, amount: -50 },
+        { repId: "rep-2", stage: "lead", count: 1, amount: 50 },
+      ],
+    });
+    expect(
+      decideLeadChange(rules, { before, after, at: 0 }).some((d) => d.kind === "transition"),
+    ).toBe(false);
+  });
+
+  it("counts an amount change as a change of the amount only", () => {
+    const before = aLead({
+      stage: "lead",
+      grade: "B",
+      amount: 50,
+      counted: "standard#lead#50#rep-1",
+    });
+    const ledger = decideLeadChange(rules, {
+      before,
+      after: { ...before, amount: 80 },
+      at: 0,
+    }).find((d) => d.kind === "ledger");
+    expect(ledger).toMatchObject({
+      entry: "amount-change",
+      deltas: [{ repId: "rep-1", stage: "lead", count: 0, amount: 30 }],
     });
   });
 });
