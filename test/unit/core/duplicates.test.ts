@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { matchKeys, pickDuplicate } from "../../../functions/core/duplicates";
+import { aLead, aRuleSet } from "../../support/factories";
+
+const rules = aRuleSet({
+  distribution: {
+    steps: [{ use: "least-loaded" }],
+    duplicates: { matchOn: [["company"], ["contact.phone"]] },
+  },
+});
+
+describe("duplicate matching", () => {
+  it("ignores case, spaces and punctuation in the match keys", () => {
+    const a = matchKeys(
+      rules,
+      aLead({ company: "Acme Trading Co.", contact: { phone: "138-1234 5678" } }),
+    );
+    const b = matchKeys(
+      rules,
+      aLead({ company: "acme  trading co", contact: { phone: "13812345678" } }),
+    );
+    expect(a).toEqual(b);
+    expect(a).toEqual(["company=acmetradingco", "contact.phone=13812345678"]);
+  });
+
+  it("has no key for a field the lead does not have", () => {
+    expect(matchKeys(rules, aLead({ company: undefined, contact: { phone: "1" } }))).toEqual([
+      "contact.phone=1",
+    ]);
+  });
+
+  it("picks the oldest open, owned lead, never the lead itself or a closed one", () => {
+    const lead = aLead({ id: "new", owner: undefined });
+    const candidates = [
+      lead,
+      aLead({ id: "L3", createdAt: "2026-03-01T00:00:00Z" }),
+      aLead({ id: "L1", stage: "implemented", createdAt: "2026-01-01T00:00:00Z" }),
+      aLead({ id: "L2", createdAt: "2026-02-01T00:00:00Z" }),
+      aLead({ id: "L0", owner: undefined, createdAt: "2025-01-01T00:00:00Z" }),
+    ];
+    expect(pickDuplicate(rules, lead, candidates)?.id).toBe("L2");
+  });
+});
