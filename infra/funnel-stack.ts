@@ -52,7 +52,8 @@ export class FunnelStack extends Stack {
     this.streamFunction = new FunnelFunction(this, "StreamFunction", {
       entry: "functions/handlers/stream.ts",
       description: "Applies the funnel rules to lead changes from the table's stream",
-      timeout: Duration.minutes(1),
+      // Departures run here: a rep with thousands of leads is reassigned in one invocation.
+      timeout: Duration.minutes(5),
       tableName: this.table.tableName,
       rulesDir: props.rulesDir,
       environment,

@@ -11,6 +11,8 @@ import { aggregateUpdate } from "./aggregate-update";
 import { departureMoveKey, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
 
+const MAX_CONFLICT_RETRIES = 6;
+
 /**
  * A departure's writes: each move is a conditional update of the lead (still the leaver's, same
  * version) together with a journal entry, in one transaction. The journal is what makes the
@@ -67,37 +69,47 @@ export class DepartureStore {
       to: decision.to,
       pool: decision.pool,
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
-            ...decision.deltas.map((d) => aggregateUpdate(this.tableName, d)),
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...departureMoveKey(decision.from, lead.id),
-                  type: "departure-move",
-                  ...entry,
-                  via: decision.via,
-                  reason: decision.reason,
-                  at: new Date(at).toISOString(),
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
+    const items = {
+      TransactItems: [
+        { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
+        ...decision.deltas.map((d) => aggregateUpdate(this.tableName, d)),
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...departureMoveKey(decision.from, lead.id),
+              type: "departure-move",
+              ...entry,
+              via: decision.via,
+              reason: decision.reason,
+              at: new Date(at).toISOString(),
             },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException ||
-        (error as Error).name === "TransactionCanceledException"
-      )
-        return false;
-      throw error;
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ],
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.db.send(new TransactWriteCommand(items));
+        return true;
+      } catch (error) {
+        if (
+          !(
+            error instanceof TransactionCanceledException ||
+            (error as Error).name === "TransactionCanceledException"
+          )
+        )
+          throw error;
+        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+        // Moves running side by side touch the same aggregate items; DynamoDB cancels one of two
+        // overlapping transactions, which is worth another try. A failed condition is not.
+        const conflict =
+          reasons.some((r) => r.Code === "TransactionConflict") &&
+          !reasons.some((r) => r.Code === "ConditionalCheckFailed");
+        if (!conflict || attempt >= MAX_CONFLICT_RETRIES) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      }
     }
   }
 

@@ -144,6 +144,8 @@ export class LeadStore {
           ? undefined
           : ownerKeys(lead.owner, transition?.funnel ?? lead.funnel ?? "", lead.stage, lead.id);
       u.setOrRemove("ownerPk", owner?.ownerPk).setOrRemove("ownerSk", owner?.ownerSk);
+      // Someone gave a pooled lead an owner by hand: it has left the pool.
+      if (lead.owner !== undefined && lead.pool !== undefined) u.remove("pool", "coldUntil");
     }
     if (sale) {
       u.set("soldAt", sale.soldAt)

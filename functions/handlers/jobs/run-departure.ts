@@ -1,3 +1,4 @@
+import { concurrently } from "../../adapters/concurrently";
 import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision, ReassignDecision } from "../../core/decisions";
 import { decideDeparture } from "../../core/departure";
@@ -6,6 +7,8 @@ import type { Lead } from "../../core/records/lead";
 import type { Rep } from "../../core/records/rep";
 
 const MAX_PASSES = 3;
+/** Moves touch different leads and different aggregate items mostly, so they can overlap. */
+const MOVE_CONCURRENCY = 16;
 
 /**
  * A rep left: every lead they own moves by the rules, each move conditional on the lead being
@@ -27,14 +30,18 @@ export async function runDeparture(runtime: Runtime, leaver: Rep, at: number): P
     const stillTheirs = current.filter((lead) => lead.owner === leaver.id);
     const plan = decideDeparture(rules, leaver, stillTheirs, { reps, loads, cursors, now: at });
     const byId = new Map(stillTheirs.map((l) => [l.id, l]));
-    const retry: Lead[] = [];
-    for (const move of plan) {
+    const outcomes = await concurrently(plan, MOVE_CONCURRENCY, async (move) => {
       const lead = byId.get(move.leadId);
-      if (lead === undefined) continue;
-      if (await runtime.departures.move(lead, move, at)) decisions.push(move);
-      else retry.push(lead);
+      return lead === undefined
+        ? undefined
+        : { move, lead, moved: await runtime.departures.move(lead, move, at) };
+    });
+    pending = [];
+    for (const outcome of outcomes) {
+      if (outcome === undefined) continue;
+      if (outcome.moved) decisions.push(outcome.move);
+      else pending.push(outcome.lead);
     }
-    pending = retry;
   }
   const reps = await runtime.reps.all();
   const journal = await runtime.departures.journal(leaver.id);
