@@ -66,3 +66,9 @@ export const departureMoveKey = (repId: string, leadId: string) => ({
   pk: `DEPARTURE#${repId}`,
   sk: `MOVE#${leadId}`,
 });
+
+/** One rep's flow counters for one stage in one week (see core/flow.ts). */
+export const flowKey = (repId: string, week: string, funnel: string, stage: string) => ({
+  pk: `FLOW#${repId}`,
+  sk: `${week}#${funnel}#${stage}`,
+});

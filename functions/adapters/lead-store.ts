@@ -16,7 +16,7 @@ import type {
   TransitionDecision,
 } from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
-import { aggregateUpdate, type TransactItem } from "./aggregate-update";
+import { aggregateUpdate, flowUpdate, type TransactItem } from "./aggregate-update";
 import { queryDue } from "./due-index";
 import { historyKey, leadKey, ownerKeys, timerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
@@ -170,10 +170,11 @@ export class LeadStore {
   async applyChange(parts: LeadChangeParts, changeId: string): Promise<ApplyOutcome> {
     const history = this.historyPut(parts, changeId);
     const aggregates = parts.ledger.deltas.map((d) => aggregateUpdate(this.tableName, d));
+    const flows = parts.ledger.flows.map((d) => flowUpdate(this.tableName, d));
     try {
       await this.db.send(
         new TransactWriteCommand({
-          TransactItems: [history, ...aggregates, this.leadUpdate(parts)],
+          TransactItems: [history, ...flows, ...aggregates, this.leadUpdate(parts)],
         }),
       );
       return "applied";
@@ -184,9 +185,9 @@ export class LeadStore {
       if (reasons[reasons.length - 1]?.Code !== "ConditionalCheckFailed") throw error;
     }
     // The lead has changed since: its later stream record recounts it from `counted`, so only the
-    // history entry is written here.
+    // history entry and what happened (the flow counters) are written here.
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [history] }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...flows] }));
       return "superseded";
     } catch (error) {
       if (isCancelled(error) && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {

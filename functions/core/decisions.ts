@@ -1,4 +1,5 @@
 import type { AssignDecision } from "./distribution/decide-assignment";
+import type { FlowDelta } from "./flow";
 import type { Recipient } from "./rules/rule-schema";
 
 export type { AssignDecision };
@@ -82,6 +83,8 @@ export interface LedgerDecision {
   /** Where the lead counted before and counts after this change (see core/holding.ts). */
   counted: { from?: string; to?: string };
   deltas: AggregateDelta[];
+  /** The weekly flow counters this change moves (see core/flow.ts). */
+  flows: FlowDelta[];
   reason: string;
 }
 

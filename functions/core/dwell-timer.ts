@@ -1,3 +1,4 @@
+import type { DwellAlertDecision } from "./decisions";
 import type { RuleSet, Stage } from "./rules/rule-set";
 
 /**
@@ -25,4 +26,44 @@ export function stageDueAt(rules: RuleSet, stage: Stage, enteredAt: number): num
 
 export function iso(instant: number): string {
   return new Date(instant).toISOString();
+}
+
+/** A stage's limit in its own unit (days, business days or hours), for "7 of 5 days". */
+export function limitIn(stage: Stage): { limit: number; unit: DwellAlertDecision["unit"] } {
+  const d = stage.maxDwell;
+  if (d === undefined) return { limit: 0, unit: "day" };
+  switch (d.unit) {
+    case "businessDay":
+      return { limit: d.amount, unit: "businessDay" };
+    case "week":
+      return { limit: d.amount * 7, unit: "day" };
+    case "hour":
+      return { limit: d.amount, unit: "hour" };
+    case "minute":
+      return { limit: d.amount / 60, unit: "hour" };
+    default:
+      return { limit: d.amount, unit: "day" };
+  }
+}
+
+export function inStage(
+  rules: RuleSet,
+  enteredAt: number,
+  now: number,
+  unit: DwellAlertDecision["unit"],
+): number {
+  if (unit === "hour") return (now - enteredAt) / 3_600_000;
+  return rules.calendar.elapsed(enteredAt, now, unit);
+}
+
+/** Time in stage over the limit (1.0 = exactly at the limit); undefined for stages without one. */
+export function dwellRatio(
+  rules: RuleSet,
+  stage: Stage,
+  enteredAt: number,
+  now: number,
+): number | undefined {
+  const { limit, unit } = limitIn(stage);
+  if (limit <= 0) return undefined;
+  return inStage(rules, enteredAt, now, unit) / limit;
 }

@@ -8,6 +8,7 @@ import type {
   TransitionDecision,
 } from "./decisions";
 import { iso, levelDueAt, stageDueAt } from "./dwell-timer";
+import { flowDeltas } from "./flow";
 import { gradeLead } from "./grade-lead";
 import { decodeHolding, encodeHolding, type Holding, holdingDeltas } from "./holding";
 import type { Lead } from "./records/lead";
@@ -181,7 +182,12 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     decisions.push(transition);
   }
 
+  const sale =
+    transition !== undefined && stage.countsAsSale && after.soldAt === undefined
+      ? decideSale(funnel, after, transition, before === undefined)
+      : undefined;
   const deltas = holdingDeltas(decodeHolding(counted.from), decodeHolding(counted.to));
+  const flows = flowDeltas(rules, change, funnel.id, from, stage, sale);
   const entry: LedgerDecision["entry"] = stageChanged
     ? "transition"
     : ownerChanged
@@ -197,6 +203,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     toOwner: after.owner,
     counted,
     deltas,
+    flows,
     reason:
       entry === "owner-change"
         ? `owner ${before?.owner ?? "none"} → ${after.owner ?? "none"}${after.updatedBy ? ` by ${after.updatedBy}` : ""}; history kept, aggregates moved`
@@ -236,8 +243,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     } satisfies ColdDecision);
   }
 
-  const booksSale = stage.countsAsSale && after.soldAt === undefined;
-  if (booksSale) decisions.push(decideSale(funnel, after, transition, before === undefined));
+  if (sale !== undefined) decisions.push(sale);
   return decisions;
 }
 

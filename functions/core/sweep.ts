@@ -1,11 +1,11 @@
 import type { Decision, DwellAlertDecision, TimerDecision } from "./decisions";
-import { iso, levelDueAt } from "./dwell-timer";
+import { inStage, iso, levelDueAt, limitIn } from "./dwell-timer";
 import { renderDwellDigest } from "./email/dwell-digest";
 import type { Lead } from "./records/lead";
 import { RecordError } from "./records/record-error";
 import { headOf, managersOf, type Rep } from "./records/rep";
 import type { Recipient } from "./rules/rule-schema";
-import { findFunnel, findStage, type RuleSet, type Stage } from "./rules/rule-set";
+import { findFunnel, findStage, type RuleSet } from "./rules/rule-set";
 
 export interface SweepInput {
   /** Leads whose dwell timer is due (read from the byDue index). */
@@ -43,33 +43,6 @@ function resolveRecipient(
       ? notify
       : `${owner.id} has no ${notify === "manager" ? "manager" : "manager's manager"}`,
   };
-}
-
-function limitIn(stage: Stage): { limit: number; unit: DwellAlertDecision["unit"] } {
-  const d = stage.maxDwell;
-  if (d === undefined) return { limit: 0, unit: "day" };
-  switch (d.unit) {
-    case "businessDay":
-      return { limit: d.amount, unit: "businessDay" };
-    case "week":
-      return { limit: d.amount * 7, unit: "day" };
-    case "hour":
-      return { limit: d.amount, unit: "hour" };
-    case "minute":
-      return { limit: d.amount / 60, unit: "hour" };
-    default:
-      return { limit: d.amount, unit: "day" };
-  }
-}
-
-function inStage(
-  rules: RuleSet,
-  enteredAt: number,
-  now: number,
-  unit: DwellAlertDecision["unit"],
-): number {
-  if (unit === "hour") return (now - enteredAt) / 3_600_000;
-  return rules.calendar.elapsed(enteredAt, now, unit);
 }
 
 /** Dwell decisions for one due lead: the escalation levels it reached and its next check. */
