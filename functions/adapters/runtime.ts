@@ -6,6 +6,7 @@ import { CursorStore } from "./cursor-store";
 import { DepartureStore } from "./departure-store";
 import { createDocumentClient } from "./dynamo-client";
 import type { RuntimeConfig } from "./env";
+import { FlowStore } from "./flow-store";
 import { LeadStore } from "./lead-store";
 import { createSesMailer, type Mailer } from "./mailer";
 import { MatchIndex } from "./match-index";
@@ -25,6 +26,7 @@ export interface Runtime {
   cursors: CursorStore;
   matches: MatchIndex;
   departures: DepartureStore;
+  flows: FlowStore;
   outbox: Outbox;
   quarantine: Quarantine;
   clock: Clock;
@@ -46,6 +48,7 @@ export function createRuntime(
     cursors: new CursorStore(db, config.tableName),
     matches: new MatchIndex(db, config.tableName),
     departures: new DepartureStore(db, config.tableName),
+    flows: new FlowStore(db, config.tableName),
     outbox: new Outbox(db, config.tableName, mailer, config.sender ?? rules.settings.sender),
     quarantine: new Quarantine(db, config.tableName),
     clock: options.clock ?? systemClock,
