@@ -6,6 +6,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { ReleaseDecision } from "../core/cold-release";
 import type {
   AggregateDelta,
   ColdDecision,
@@ -71,6 +72,33 @@ export class LeadStore {
     return leads;
   }
 
+  /** Raw items of every cold lead whose cooldown ends at or before `now`. */
+  async dueColdItems(now: string): Promise<Record<string, unknown>[]> {
+    return queryDue(this.db, this.tableName, "COLD", now);
+  }
+
+  /**
+   * Brings a cold lead back into the funnel; conditional on the same cooldown, so a second run, or
+   * a rep who took the lead by hand meanwhile, makes it a no-op. Its stream record then distributes
+   * it like a new lead (no owner, no pool).
+   */
+  async release(release: ReleaseDecision): Promise<boolean> {
+    const u = new UpdateBuilder()
+      .remove("pool", "coldUntil", "duePk", "dueSk")
+      .set("funnel", release.funnel)
+      .set("stage", release.stage)
+      .set("stageEnteredAt", release.at)
+      .set("updatedBy", "funnel-rules (cold release)")
+      .setOrRemove("grade", release.grade)
+      .set("gradeRule", "cold-return")
+      .condition(
+        "coldUntil = :cColdUntil AND attribute_not_exists(#owner)",
+        { "#owner": "owner" },
+        { ":cColdUntil": release.coldUntil },
+      );
+    return this.conditionalUpdate(release.leadId, u);
+  }
+
   /** Raw items of every lead whose dwell timer is at or before `now`. */
   async dueDwellItems(now: string): Promise<Record<string, unknown>[]> {
     return queryDue(this.db, this.tableName, "DWELL", now);
@@ -117,6 +145,7 @@ export class LeadStore {
     if (transition) {
       u.set("stageEnteredAt", transition.enteredAt)
         .set("dwellLevel", 0)
+        .remove("dwellActions", "dwellRemindedAt")
         .set("lastTransitionAt", transition.at)
         .set("stagesSeen", transition.stagesSeen)
         .setOrRemove("dueAt", transition.dueAt ?? undefined);
@@ -272,9 +301,55 @@ export class LeadStore {
       timer.nextCheckAt === null ? undefined : timerKeys("DWELL", timer.leadId, timer.nextCheckAt);
     const u = new UpdateBuilder()
       .set("dwellLevel", timer.dwellLevel)
+      .setOrRemove("dwellActions", timer.actionsDone || undefined)
       .setOrRemove("duePk", keys?.duePk)
       .setOrRemove("dueSk", keys?.dueSk)
       .condition("stageEnteredAt = :cEntered", {}, { ":cEntered": timer.enteredAt });
+    if (timer.remindedAt !== undefined) u.set("dwellRemindedAt", timer.remindedAt);
     return this.conditionalUpdate(timer.leadId, u);
+  }
+
+  /**
+   * A dwell action: moves the lead to the lost end stage, as a rep would (its stream record then
+   * sends it to the cold pool). Conditional on the same stage entry, so a move in between wins.
+   */
+  async abandon(leadId: string, lostStage: string, enteredAt: string): Promise<boolean> {
+    const u = new UpdateBuilder()
+      .set("stage", lostStage)
+      .set("updatedBy", "funnel-rules (dwell action)")
+      .condition("stageEnteredAt = :cEntered", {}, { ":cEntered": enteredAt });
+    return this.conditionalUpdate(leadId, u);
+  }
+
+  /**
+   * A dwell action: gives the lead to another rep. Conditional on the owner and version read, like
+   * a departure's moves, with the aggregates in the same transaction.
+   */
+  async moveOwner(
+    lead: Lead,
+    to: string,
+    via: string,
+    reason: string,
+    counts: { counted: { from?: string; to?: string }; deltas: AggregateDelta[] },
+  ): Promise<boolean> {
+    const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id);
+    const u = new UpdateBuilder()
+      .set("owner", to)
+      .set("ownerPk", keys.ownerPk)
+      .set("ownerSk", keys.ownerSk)
+      .set("previousOwner", lead.owner)
+      .set("assignedVia", via)
+      .set("assignReason", reason)
+      .increment("version")
+      .counted(counts.counted)
+      .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": lead.owner });
+    if (lead.version === undefined)
+      u.condition("attribute_not_exists(#version)", { "#version": "version" });
+    else
+      u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
+    return this.transact([
+      { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
+      ...counts.deltas.map((d) => aggregateUpdate(this.tableName, d)),
+    ]);
   }
 }

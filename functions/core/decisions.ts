@@ -1,3 +1,4 @@
+import type { ReleaseDecision } from "./cold-release";
 import type { AssignDecision } from "./distribution/decide-assignment";
 import type { FlowDelta } from "./flow";
 import type { Recipient } from "./rules/rule-schema";
@@ -17,6 +18,8 @@ export type Decision =
   | EntryCheckDecision
   | AssignDecision
   | ReassignDecision
+  | ReleaseDecision
+  | DwellActionDecision
   | DwellAlertDecision
   | TimerDecision
   | EmailDecision
@@ -148,6 +151,10 @@ export interface TimerDecision {
   enteredAt: string;
   dwellLevel: number;
   nextCheckAt: string | null;
+  /** How many of the rules' dwell actions have been taken for this stage entry. */
+  actionsDone?: number;
+  /** When the last reminder went out (rules with remindEvery). */
+  remindedAt?: string;
   reason: string;
 }
 
@@ -188,5 +195,16 @@ export interface ReassignDecision {
   /** The aggregate changes the move makes (and the lead's `counted` before and after). */
   counted: { from?: string; to?: string };
   deltas: AggregateDelta[];
+  reason: string;
+}
+
+/** A lead left far past its limit: the rules reassign it, or move it to the lost end stage. */
+export interface DwellActionDecision {
+  kind: "dwell-action";
+  leadId: string;
+  action: "reassign" | "abandon";
+  /** How many of the rules' actions have been taken for this stage entry, this one included. */
+  actionsDone: number;
+  enteredAt: string;
   reason: string;
 }

@@ -27,6 +27,10 @@ export function formatDecision(decision: Decision): string {
       return `assign      ${decision.leadId} → ${decision.repId ?? `pool ${decision.pool}`} (${decision.via}): ${decision.reason}`;
     case "reassign":
       return `reassign    ${decision.leadId} ${decision.from} → ${decision.to ?? `pool ${decision.pool}`} (${decision.via}): ${decision.reason}`;
+    case "release":
+      return `release     ${decision.leadId} → ${decision.stage}: ${decision.reason}`;
+    case "dwell-action":
+      return `dwell-action ${decision.leadId} ${decision.action}: ${decision.reason}`;
     case "record-problem":
       return `record-problem ${decision.recordId}: ${decision.reason}`;
   }

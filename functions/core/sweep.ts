@@ -1,4 +1,4 @@
-import type { Decision, DwellAlertDecision, TimerDecision } from "./decisions";
+import type { Decision, DwellActionDecision, DwellAlertDecision, TimerDecision } from "./decisions";
 import { inStage, iso, levelDueAt, limitIn } from "./dwell-timer";
 import { renderDwellDigest } from "./email/dwell-digest";
 import type { Lead } from "./records/lead";
@@ -51,7 +51,7 @@ export function decideDwell(
   lead: Lead,
   reps: ReadonlyMap<string, Rep>,
   now: number,
-): { alerts: DwellAlertDecision[]; timer: TimerDecision } {
+): { alerts: DwellAlertDecision[]; actions: DwellActionDecision[]; timer: TimerDecision } {
   const funnel = findFunnel(rules, lead.funnel);
   const stage = funnel && findStage(funnel, lead.stage);
   if (funnel === undefined || stage === undefined) {
@@ -63,30 +63,40 @@ export function decideDwell(
   if (lead.stageEnteredAt === undefined)
     throw new RecordError(lead.id, "has a dwell timer but no stageEnteredAt");
   const enteredAt = Date.parse(lead.stageEnteredAt);
+  const dwell = rules.alerts.dwell;
+  const escalation = dwell?.escalation ?? [];
+  const ruleActions = dwell?.actions ?? [];
   const startLevel = lead.dwellLevel ?? 0;
-  const timer = (dwellLevel: number, next: number | null, reason: string): TimerDecision => ({
+  const startActions = Number(lead.dwellActions ?? 0);
+  const timer = (
+    dwellLevel: number,
+    next: number | null,
+    reason: string,
+    extra: Partial<TimerDecision> = {},
+  ): TimerDecision => ({
     kind: "timer",
     leadId: lead.id,
     enteredAt: lead.stageEnteredAt as string,
     dwellLevel,
     nextCheckAt: next === null ? null : iso(next),
     reason,
+    ...extra,
   });
 
   const planned = lead.nextActionAt === undefined ? Number.NaN : Date.parse(lead.nextActionAt);
-  if (rules.alerts.dwell?.respectNextAction && planned > now) {
+  if (dwell?.respectNextAction && planned > now) {
     return {
       alerts: [],
+      actions: [],
       timer: timer(startLevel, planned, `next action planned for ${lead.nextActionAt}`),
     };
   }
 
   const alerts: DwellAlertDecision[] = [];
   const { limit, unit } = limitIn(stage);
-  let level = startLevel;
-  for (let due = levelDueAt(rules, stage, enteredAt, level); due !== null && due <= now; ) {
-    const step = rules.alerts.dwell?.escalation[level];
-    if (step === undefined) break;
+  const alert = (level: number, reminder: boolean) => {
+    const step = escalation[level];
+    if (step === undefined) return;
     const { rep, why } = resolveRecipient(rules, lead, step.notify, reps);
     alerts.push({
       kind: "dwell-alert",
@@ -97,25 +107,81 @@ export function decideDwell(
       notify: step.notify,
       recipientId: rep?.id ?? null,
       owner: lead.owner,
-      enteredAt: lead.stageEnteredAt,
+      enteredAt: lead.stageEnteredAt as string,
       inStage: inStage(rules, enteredAt, now, unit),
       limit,
       unit,
       amount: lead.amount ?? 0,
-      reason: `in ${stage.id} since ${lead.stageEnteredAt}, over ${step.after}× the ${stage.maxDwell?.text} limit; ${why}`,
+      reason: `${reminder ? "reminder: still " : ""}in ${stage.id} since ${lead.stageEnteredAt}, over ${step.after}× the ${stage.maxDwell?.text} limit; ${why}`,
     });
+  };
+  let level = startLevel;
+  for (let due = levelDueAt(rules, stage, enteredAt, level); due !== null && due <= now; ) {
+    alert(level, false);
     level += 1;
     due = levelDueAt(rules, stage, enteredAt, level);
   }
-  const next = levelDueAt(rules, stage, enteredAt, level);
+
+  // Past the whole chain, the last level is reminded every `remindEvery`, if the rules ask.
+  const complete = escalation.length > 0 && level >= escalation.length;
+  const remindedAt =
+    lead.dwellRemindedAt === undefined ? undefined : Date.parse(String(lead.dwellRemindedAt));
+  let nextReminder: number | null = null;
+  let newRemindedAt: string | undefined;
+  if (complete && dwell?.remindEvery !== undefined) {
+    if (level > startLevel) {
+      newRemindedAt = iso(now);
+    } else if (
+      remindedAt === undefined ||
+      rules.calendar.addDuration(remindedAt, dwell.remindEvery) <= now
+    ) {
+      alert(escalation.length - 1, true);
+      newRemindedAt = iso(now);
+    }
+    nextReminder = rules.calendar.addDuration(
+      newRemindedAt ? now : (remindedAt ?? now),
+      dwell.remindEvery,
+    );
+  }
+
+  // Actions beyond alerting, one at a time, each once per stage entry.
+  const actions: DwellActionDecision[] = [];
+  let actionsDone = startActions;
+  const nextAction = ruleActions[actionsDone];
+  if (nextAction !== undefined && stage.maxDwell !== undefined) {
+    const due = rules.calendar.addDuration(enteredAt, stage.maxDwell, nextAction.after);
+    if (due <= now) {
+      actionsDone += 1;
+      actions.push({
+        kind: "dwell-action",
+        leadId: lead.id,
+        action: nextAction.do,
+        actionsDone,
+        enteredAt: lead.stageEnteredAt as string,
+        reason: `in ${stage.id} for over ${nextAction.after}× the ${stage.maxDwell.text} limit: the rules ${nextAction.do === "reassign" ? "give it to another rep" : "move it to the lost stage"}`,
+      });
+    }
+  }
+  const following = ruleActions[actionsDone];
+  const actionDue =
+    following === undefined ||
+    stage.maxDwell === undefined ||
+    actions.some((a) => a.action === "abandon")
+      ? null
+      : rules.calendar.addDuration(enteredAt, stage.maxDwell, following.after);
+
+  const candidates = [levelDueAt(rules, stage, enteredAt, level), nextReminder, actionDue].filter(
+    (t): t is number => t !== null,
+  );
+  const next = candidates.length === 0 ? null : Math.min(...candidates);
   return {
     alerts,
+    actions,
     timer: timer(
       level,
       next,
-      next === null
-        ? "escalation chain complete"
-        : `next escalation level ${level + 1} at ${iso(next)}`,
+      next === null ? "escalation chain complete" : `next check at ${iso(next)}`,
+      { actionsDone, remindedAt: newRemindedAt },
     ),
   };
 }
@@ -131,7 +197,7 @@ export function decideSweep(rules: RuleSet, input: SweepInput): Decision[] {
     try {
       const result = decideDwell(rules, lead, input.reps, input.now);
       alerts.push(...result.alerts);
-      decisions.push(...result.alerts, result.timer);
+      decisions.push(...result.alerts, ...result.actions, result.timer);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       decisions.push({ kind: "record-problem", recordId: error.recordId, reason: error.message });

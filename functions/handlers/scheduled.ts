@@ -1,6 +1,7 @@
 import type { Runtime } from "../adapters/runtime";
 import type { Job } from "../core/rules/rule-schema";
 import { shouldRunOn } from "../core/time/schedule";
+import { runRelease } from "./jobs/run-release";
 import { runSweep } from "./jobs/run-sweep";
 import { runtimeFromEnv } from "./runtime-from-env";
 
@@ -45,6 +46,10 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
   }
   const runId = `${event.scheduleId}@${new Date(now).toISOString()}`;
   switch (event.job) {
+    case "release-cold": {
+      const decisions = await runRelease(runtime, now);
+      return { ...result, status: "done", reason: "cold release", decisions: decisions.length };
+    }
     case "sweep": {
       const { decisions, drained } = await runSweep(runtime, now, runId);
       return {

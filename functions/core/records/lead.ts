@@ -30,6 +30,9 @@ export interface Lead {
   dueAt?: string;
   /** How many escalation levels have been notified for the current stage entry. */
   dwellLevel?: number;
+  /** Dwell actions taken, and the last reminder, for the current stage entry. */
+  dwellActions?: number;
+  dwellRemindedAt?: string;
   previousOwner?: string;
   coldUntil?: string;
   /** Every stage the lead has been in. */

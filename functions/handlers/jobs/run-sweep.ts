@@ -1,8 +1,17 @@
 import type { DrainResult } from "../../adapters/outbox";
 import type { Runtime } from "../../adapters/runtime";
-import type { Decision, EmailDecision, TimerDecision } from "../../core/decisions";
+import type {
+  Decision,
+  DwellActionDecision,
+  EmailDecision,
+  TimerDecision,
+} from "../../core/decisions";
+import { decideAssignment } from "../../core/distribution/decide-assignment";
+import { moveCounts } from "../../core/holding";
 import { type Lead, parseLead } from "../../core/records/lead";
 import { RecordError } from "../../core/records/record-error";
+import type { Rep } from "../../core/records/rep";
+import { findFunnel } from "../../core/rules/rule-set";
 import { decideSweep } from "../../core/sweep";
 
 /**
@@ -32,7 +41,74 @@ export async function runSweep(
   for (const timer of decisions.filter((d): d is TimerDecision => d.kind === "timer")) {
     await runtime.leads.applyTimer(timer);
   }
+  const byId = new Map(leads.map((lead) => [lead.id, lead]));
+  for (const action of decisions.filter(
+    (d): d is DwellActionDecision => d.kind === "dwell-action",
+  )) {
+    const lead = byId.get(action.leadId);
+    if (lead !== undefined)
+      decisions.push(...(await applyDwellAction(runtime, lead, action, reps, now)));
+  }
   for (const decision of decisions) runtime.report(decision, { source: "sweep" });
   const drained = await runtime.outbox.drain(Math.max(now, runtime.clock.now()));
   return { decisions, drained };
+}
+
+/** Carries out a dwell action: another rep by the distribution rules, or the lost end stage. */
+async function applyDwellAction(
+  runtime: Runtime,
+  lead: Lead,
+  action: DwellActionDecision,
+  reps: ReadonlyMap<string, Rep>,
+  now: number,
+): Promise<Decision[]> {
+  const { rules } = runtime;
+  if (action.action === "abandon") {
+    const lost = findFunnel(rules, lead.funnel)?.stages.find((s) => s.terminal === "lost");
+    if (lost === undefined) return [];
+    await runtime.leads.abandon(lead.id, lost.id, action.enteredAt);
+    return [];
+  }
+  if (lead.owner === undefined) return [];
+  const [loads, cursors] = await Promise.all([
+    runtime.aggregates.loads(rules),
+    runtime.cursors.all(),
+  ]);
+  const choice = decideAssignment(rules, lead, {
+    reps,
+    loads,
+    cursors,
+    now,
+    exclude: new Set([lead.owner]),
+  });
+  if (choice.repId === null) {
+    return [
+      {
+        kind: "record-problem",
+        recordId: lead.id,
+        reason: `dwell action reassign: ${choice.reason}; the lead stays with ${lead.owner}`,
+      },
+    ];
+  }
+  const reason = `dwell action: ${action.reason}; ${choice.reason}`;
+  const moved = await runtime.leads.moveOwner(
+    lead,
+    choice.repId,
+    "dwell-action",
+    reason,
+    moveCounts(rules, lead, choice.repId),
+  );
+  if (!moved) return [];
+  if (choice.cursor) await runtime.cursors.save(choice.cursor.scope, choice.cursor.repId);
+  const reassign: Decision = {
+    kind: "reassign",
+    leadId: lead.id,
+    from: lead.owner,
+    to: choice.repId,
+    via: "dwell-action",
+    reason,
+    ...moveCounts(rules, lead, choice.repId),
+  };
+  runtime.report(reassign, { source: "sweep" });
+  return [reassign];
 }
