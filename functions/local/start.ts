@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { systemClock } from "../adapters/clock";
+import { DateTime } from "luxon";
+import { type Clock, offsetClock, systemClock } from "../adapters/clock";
 import { loadRules, RulesInvalidError } from "../adapters/rules-loader";
 import type { Decision } from "../core/decisions";
 import { formatDecision } from "../core/format-decision";
@@ -20,6 +21,8 @@ Options:
   --json          with --once: end with one JSON summary on stdout (decisions go to stderr)
   --rules DIR     rule directory (default: rules)
   --data DIR      keep DynamoDB's data in DIR between runs (default: in memory)
+  --at TIME       run as if it were TIME (ISO-8601, or a date = 09:00 that day in the rules'
+                  time zone), e.g. --at 2026-11-30 to see next Monday's roll-up
   --port N        DynamoDB Local port (default: a free port)
   --ses-port N    SES stand-in port (default: a free port)
   -h, --help      this help`;
@@ -39,6 +42,7 @@ function parse(argv: string[]) {
       json: { type: "boolean", default: false },
       rules: { type: "string", default: "rules" },
       data: { type: "string" },
+      at: { type: "string" },
       port: { type: "string" },
       "ses-port": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -57,6 +61,16 @@ function parse(argv: string[]) {
     dynamoPort: port("port", values.port),
     sesPort: port("ses-port", values["ses-port"]),
   };
+}
+
+/** An ISO-8601 instant, or a date meaning 09:00 that day in the rules' time zone. */
+function parseAt(text: string, timeZone: string): number | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const local = DateTime.fromISO(`${text}T09:00`, { zone: timeZone });
+    return local.isValid ? local.toMillis() : undefined;
+  }
+  const instant = Date.parse(text);
+  return Number.isNaN(instant) ? undefined : instant;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -91,6 +105,19 @@ export async function main(argv: string[]): Promise<number> {
     `rules: ${args.rules} is valid (${rules.funnels.length} funnel(s), ${rules.schedules.length} schedule(s), time zone ${rules.timeZone})`,
   );
 
+  let clock: Clock = systemClock;
+  if (args.at !== undefined) {
+    const at = parseAt(args.at, rules.timeZone);
+    if (at === undefined) {
+      console.error(
+        `npm start: --at must be an ISO-8601 time or a date (YYYY-MM-DD), got "${args.at}"`,
+      );
+      return 2;
+    }
+    clock = offsetClock(at);
+    say(`clock: running as if it were ${new Date(at).toISOString()}`);
+  }
+
   const stack = await startLocalStack({
     dataDir: args.data,
     dynamoPort: args.dynamoPort,
@@ -116,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
   const local = createLocalRuntime({
     stack,
     rules,
-    clock: systemClock,
+    clock,
     report,
     onJob,
     onStreamFailure: (failure) =>
@@ -137,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
       await local.markLeft(repId);
     };
     if (seeded && args.once) await depart(seeded.leaverId);
-    await local.runOnce(systemClock.now());
+    await local.runOnce(clock.now());
 
     if (args.once) {
       if (args.json) console.log(JSON.stringify(summary));
@@ -156,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
     const departure = seeded ? setTimeout(() => void depart(seeded.leaverId), 60_000) : undefined;
     process.once("exit", () => clearTimeout(departure));
     say(`running: stream processor and ${rules.schedules.length} schedule(s). Next runs:`);
-    for (const next of local.scheduler.next(systemClock.now()))
+    for (const next of local.scheduler.next(clock.now()))
       say(`  ${next.scheduleId}: ${new Date(next.at).toISOString()}`);
     say(`read the emails at ${stack.inboxUrl} — press Ctrl+C to stop`);
     await new Promise<void>((resolve) => {
