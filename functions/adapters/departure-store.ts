@@ -42,7 +42,12 @@ export class DepartureStore {
   }
 
   /** Returns false when the lead is no longer the leaver's as read (moved or changed since). */
-  async move(lead: Lead, decision: ReassignDecision, at: number): Promise<boolean> {
+  async move(
+    lead: Lead,
+    decision: ReassignDecision,
+    departureId: string,
+    at: number,
+  ): Promise<boolean> {
     const u = new UpdateBuilder()
       .set("previousOwner", decision.from)
       .set("assignedVia", decision.via)
@@ -55,6 +60,8 @@ export class DepartureStore {
     } else {
       u.remove("owner", "ownerPk", "ownerSk").set("pool", decision.pool ?? "unassigned");
     }
+    // Where the lead counts moves with it; the condition also catches a stage change since it was read.
+    u.counted(decision.counted);
     if (lead.version === undefined)
       u.condition("attribute_not_exists(#version)", { "#version": "version" });
     else
@@ -77,7 +84,8 @@ export class DepartureStore {
           Put: {
             TableName: this.tableName,
             Item: {
-              ...departureMoveKey(decision.from, lead.id),
+              ...departureMoveKey(decision.from, departureId, lead.id),
+              departureId,
               type: "departure-move",
               ...entry,
               via: decision.via,
@@ -113,14 +121,17 @@ export class DepartureStore {
     }
   }
 
-  async journal(repId: string): Promise<HandoffEntry[]> {
+  async journal(repId: string, departureId: string): Promise<HandoffEntry[]> {
     const entries: HandoffEntry[] = [];
     const pages = paginateQuery(
       { client: this.db },
       {
         TableName: this.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :move)",
-        ExpressionAttributeValues: { ":pk": departureMoveKey(repId, "").pk, ":move": "MOVE#" },
+        ExpressionAttributeValues: {
+          ":pk": departureMoveKey(repId, departureId, "").pk,
+          ":move": `${departureId}#MOVE#`,
+        },
       },
     );
     for await (const page of pages)

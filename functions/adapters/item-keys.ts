@@ -61,14 +61,30 @@ export const matchKey = (key: string, leadId: string) => ({
 /** Round robin's position per scope. */
 export const cursorKey = (scope: string) => ({ pk: `CURSOR#${scope}`, sk: "CURSOR" });
 
-/** One lead moved by a departure; the journal the handoff emails are written from. */
-export const departureMoveKey = (repId: string, leadId: string) => ({
+/**
+ * One lead moved by one departure of a rep (a rep may leave, return and leave again); the journal
+ * the handoff emails are written from. The departure id is the rep record's stream sequence number,
+ * so a redelivery resumes the same departure.
+ */
+export const departureMoveKey = (repId: string, departureId: string, leadId: string) => ({
   pk: `DEPARTURE#${repId}`,
-  sk: `MOVE#${leadId}`,
+  sk: `${departureId}#MOVE#${leadId}`,
 });
 
 /** One rep's flow counters for one stage in one week (see core/flow.ts). */
 export const flowKey = (repId: string, week: string, funnel: string, stage: string) => ({
   pk: `FLOW#${repId}`,
   sk: `${week}#${funnel}#${stage}`,
+});
+
+/** One person's roll-up figures at the end of one reported week (see core/rollup/snapshot.ts). */
+export const snapshotKey = (repId: string, week: string) => ({
+  pk: `SNAP#${repId}`,
+  sk: week,
+});
+
+/** Every snapshot of one week is one query on the byKind index. */
+export const snapshotKindKeys = (repId: string, week: string) => ({
+  kindPk: `SNAP#${week}`,
+  kindSk: repId,
 });

@@ -171,7 +171,7 @@ export class LeadStore {
       const owner =
         lead.owner === undefined
           ? undefined
-          : ownerKeys(lead.owner, transition?.funnel ?? lead.funnel ?? "", lead.stage, lead.id);
+          : ownerKeys(lead.owner, parts.ledger.funnel, lead.stage, lead.id);
       u.setOrRemove("ownerPk", owner?.ownerPk).setOrRemove("ownerSk", owner?.ownerSk);
       // Someone gave a pooled lead an owner by hand: it has left the pool.
       if (lead.owner !== undefined && lead.pool !== undefined) u.remove("pool", "coldUntil");
@@ -182,6 +182,12 @@ export class LeadStore {
         .set("outOfFunnel", sale.outOfFunnel);
       if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
     }
+    for (const [attribute, value] of Object.entries(parts.ledger.restore ?? {})) {
+      // Not when this change sets it anew (a transition's times, the grade just decided).
+      if (!u.has(attribute)) u.setIfNotExists(attribute, value);
+    }
+    // A lead written without a funnel belongs to the first; say so on the item.
+    u.setIfNotExists("funnel", parts.ledger.funnel);
     u.counted(parts.ledger.counted);
     // A later change already on the item wins; its own stream record sets these attributes.
     u.condition("#stage = :cStage", { "#stage": "stage" }, { ":cStage": lead.stage });

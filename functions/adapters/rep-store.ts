@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { RecordError } from "../core/records/record-error";
 import { parseRep, type Rep } from "../core/records/rep";
 import { kindKeys, repKey } from "./item-keys";
 
@@ -22,8 +23,14 @@ export class RepStore {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        const rep = parseRep(item);
-        reps.set(rep.id, rep);
+        // A malformed rep is left out: its own stream record was quarantined with the reason, and
+        // one bad rep must not stop every lead from being distributed.
+        try {
+          const rep = parseRep(item);
+          reps.set(rep.id, rep);
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error;
+        }
       }
     }
     return reps;

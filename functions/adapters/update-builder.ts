@@ -23,6 +23,14 @@ export class UpdateBuilder {
     return placeholder;
   }
 
+  /** Whether the expression already sets or removes `attribute`. */
+  has(attribute: string): boolean {
+    const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, "_")}`;
+    return [...this.sets, ...this.removes, ...this.adds].some(
+      (clause) => clause.startsWith(`${placeholder} `) || clause === placeholder,
+    );
+  }
+
   set(attribute: string, value: unknown): this {
     this.sets.push(`${this.name(attribute)} = ${this.value(value)}`);
     return this;

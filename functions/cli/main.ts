@@ -1,9 +1,10 @@
 import { suggestion } from "../core/rules/did-you-mean";
 import { type Command, UsageError } from "./command";
+import { reconcileCommand } from "./commands/reconcile";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand; a new one is a file under commands/ and a line here. */
-const COMMANDS: readonly Command[] = [validateCommand];
+const COMMANDS: readonly Command[] = [validateCommand, reconcileCommand];
 
 const HELP_FLAGS = ["--help", "-h"];
 

@@ -1,6 +1,9 @@
+import type { AnomalyDecision } from "./anomalies/anomaly-decision";
 import type { ReleaseDecision } from "./cold-release";
 import type { AssignDecision } from "./distribution/decide-assignment";
 import type { FlowDelta } from "./flow";
+import type { DriftDecision } from "./reconcile";
+import type { RollupDecision } from "./rollup/rollup-decision";
 import type { Recipient } from "./rules/rule-schema";
 
 export type { AssignDecision };
@@ -21,6 +24,9 @@ export type Decision =
   | ReleaseDecision
   | DwellActionDecision
   | DwellAlertDecision
+  | AnomalyDecision
+  | RollupDecision
+  | DriftDecision
   | TimerDecision
   | EmailDecision
   | UndeliverableDecision
@@ -78,6 +84,8 @@ export interface AggregateDelta {
 export interface LedgerDecision {
   kind: "ledger";
   leadId: string;
+  /** The lead's funnel (the first one when the lead names none). */
+  funnel: string;
   entry: "transition" | "owner-change" | "amount-change";
   at: string;
   by?: string;
@@ -88,6 +96,8 @@ export interface LedgerDecision {
   deltas: AggregateDelta[];
   /** The weekly flow counters this change moves (see core/flow.ts). */
   flows: FlowDelta[];
+  /** Engine-owned attributes a writer's whole-item put dropped, to be written back. */
+  restore?: Record<string, unknown>;
   reason: string;
 }
 

@@ -9,6 +9,14 @@ export function formatDecision(decision: Decision): string {
       return `transition  ${decision.leadId} ${decision.from ?? "∅"} → ${decision.to}: ${decision.reason}`;
     case "dwell-alert":
       return `dwell-alert ${decision.leadId} → ${decision.recipientId ?? "nobody"} (${decision.notify}): ${decision.reason}`;
+    case "anomaly":
+      return `anomaly     ${decision.anomaly} → ${decision.recipients.join(", ") || "nobody"}: ${decision.reason}`;
+    case "rollup":
+      return `rollup      ${decision.managerId} week ${decision.week} ${decision.outcome}: ${decision.reason}`;
+    case "rollup-snapshot":
+      return `rollup-snapshot week ${decision.week}: ${decision.reason}`;
+    case "drift":
+      return `drift       ${decision.repId} ${decision.funnel}#${decision.stage} ${decision.outcome}: ${decision.reason}`;
     case "timer":
       return `timer       ${decision.leadId} level ${decision.dwellLevel}: ${decision.reason}`;
     case "email":

@@ -15,8 +15,14 @@ export interface Holding {
   repId: string;
 }
 
-export function encodeHolding(holding: Holding | undefined): string | undefined {
-  if (holding === undefined) return undefined;
+/**
+ * "Counted nowhere", as stored. The engine never removes `counted`, so an item without it was
+ * rewritten whole by a writer (and the previous image says where the lead counted).
+ */
+export const NOWHERE = "-";
+
+export function encodeHolding(holding: Holding | undefined): string {
+  if (holding === undefined) return NOWHERE;
   return `${holding.funnel}#${holding.stage}#${holding.amount}#${holding.repId}`;
 }
 

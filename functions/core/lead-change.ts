@@ -109,6 +109,54 @@ function decideSale(
   };
 }
 
+/** What the engine keeps on a lead about its current stage entry and ownership. */
+const ENGINE_STATE = [
+  "grade",
+  "gradeRule",
+  "stageEnteredAt",
+  "dueAt",
+  "dwellLevel",
+  "dwellActions",
+  "dwellRemindedAt",
+  "lastTransitionAt",
+  "duePk",
+  "dueSk",
+  "stagesSeen",
+  "soldAt",
+  "soldAmount",
+  "outOfFunnel",
+  "outOfFunnelReason",
+  "assignedVia",
+  "assignReason",
+  "duplicateOf",
+  "previousOwner",
+  "coldUntil",
+  "version",
+] as const;
+
+/**
+ * A CRM sync often rewrites a whole lead, dropping what the engine keeps on it. The engine never
+ * removes `stageEnteredAt`, so its absence in a lead that stayed in its stage means a whole-item
+ * put: the engine's state from the previous image is put back, or the lead would lose its grade,
+ * its dwell timer and its history of stages.
+ */
+function droppedEngineState(change: LeadChange): Partial<Lead> | undefined {
+  const { before, after } = change;
+  if (
+    before === undefined ||
+    before.stageEnteredAt === undefined ||
+    after.stageEnteredAt !== undefined
+  )
+    return undefined;
+  if (before.stage !== after.stage || before.funnel !== after.funnel) return undefined;
+  const restored: Partial<Lead> = {};
+  for (const key of ENGINE_STATE) {
+    if (before[key] !== undefined && after[key] === undefined)
+      Object.assign(restored, { [key]: before[key] });
+  }
+  return restored;
+}
+
 /** Where a lead should count once this change is applied: nowhere without an owner. */
 function desiredHolding(lead: Lead, funnelId: string, goesCold: boolean): Holding | undefined {
   if (lead.owner === undefined || goesCold) return undefined;
@@ -124,7 +172,9 @@ function desiredHolding(lead: Lead, funnelId: string, goesCold: boolean): Holdin
  * also how the engine ignores its own write-backs.
  */
 export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[] {
-  const { before, after } = change;
+  const { before } = change;
+  const restore = droppedEngineState(change);
+  const after = restore === undefined ? change.after : { ...restore, ...change.after };
   const decisions: Decision[] = [];
   if (after.grade === undefined) decisions.push(gradeLead(rules, after));
 
@@ -136,10 +186,13 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     before === undefined || before.stage !== after.stage || beforeFunnel?.id !== funnel.id;
   const ownerChanged = before !== undefined && before.owner !== after.owner;
   const goesCold = stageChanged && stage.terminal === "lost" && rules.cold !== undefined;
+  // As stored: the condition of the write. Where it counted: the stored value, or, when a writer's
+  // whole-item put dropped it, the previous image's.
   const counted = {
-    from: after.counted,
+    from: change.after.counted,
     to: encodeHolding(desiredHolding(after, funnel.id, goesCold)),
   };
+  const countedBefore = change.after.counted ?? before?.counted;
   const recount = counted.from !== counted.to;
   if (!stageChanged && !ownerChanged && !recount) return decisions;
 
@@ -186,7 +239,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     transition !== undefined && stage.countsAsSale && after.soldAt === undefined
       ? decideSale(funnel, after, transition, before === undefined)
       : undefined;
-  const deltas = holdingDeltas(decodeHolding(counted.from), decodeHolding(counted.to));
+  const deltas = holdingDeltas(decodeHolding(countedBefore), decodeHolding(counted.to));
   const flows = flowDeltas(rules, change, funnel.id, from, stage, sale);
   const entry: LedgerDecision["entry"] = stageChanged
     ? "transition"
@@ -196,6 +249,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
   decisions.push({
     kind: "ledger",
     leadId: after.id,
+    funnel: funnel.id,
     entry,
     at,
     by: after.updatedBy,
@@ -204,6 +258,7 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
     counted,
     deltas,
     flows,
+    restore,
     reason:
       entry === "owner-change"
         ? `owner ${before?.owner ?? "none"} → ${after.owner ?? "none"}${after.updatedBy ? ` by ${after.updatedBy}` : ""}; history kept, aggregates moved`

@@ -53,28 +53,46 @@ export function entryCheckEmails(
   );
 }
 
-/** The pool's manager hears once per pool per day that leads are waiting for a rep. */
+/**
+ * The people a `notify: [manager, head]` list names: the given manager (else the head) and the
+ * head, each once. An empty list would tell nobody, so it falls back to the manager.
+ */
+function peopleToTell(
+  notify: readonly ("manager" | "head")[],
+  manager: Rep | undefined,
+  reps: ReadonlyMap<string, Rep>,
+): (Rep | undefined)[] {
+  const people = (notify.length === 0 ? ["manager" as const] : notify).map((who) =>
+    who === "head" ? headOf(reps) : (manager ?? headOf(reps)),
+  );
+  return people.filter((rep, i) => people.findIndex((r) => r?.id === rep?.id) === i);
+}
+
+/** The pool's manager (or whoever whenNoRep.notify names) hears once per pool per day. */
 export function noRepEmail(
   rules: RuleSet,
   assignment: AssignDecision,
   lead: Lead,
   reps: ReadonlyMap<string, Rep>,
   now: number,
-): Decision {
+): Decision[] {
   const m = messages[rules.settings.locale];
   const pool = assignment.pool ?? "unassigned";
   const poolLabel = labelText(rules.pools.get(pool)?.label ?? pool, rules.settings.locale);
-  return addressEmail(
-    poolManager(rules, pool, reps),
-    `no-rep#${pool}#${rules.calendar.localDate(now)}`,
-    (r) =>
-      renderNotice(rules, {
-        subject: m.noRepSubject(poolLabel),
-        intro: m.noRepIntro(r.name, poolLabel),
-        items: [{ title: leadTitle(lead), lines: [assignment.reason] }],
-      }),
-    assignment.reason,
-    [lead.id],
+  const notify = rules.distribution.whenNoRep?.notify ?? ["manager"];
+  return peopleToTell(notify, poolManager(rules, pool, reps), reps).map((recipient) =>
+    addressEmail(
+      recipient,
+      `no-rep#${pool}#${rules.calendar.localDate(now)}#${recipient?.id ?? "nobody"}`,
+      (r) =>
+        renderNotice(rules, {
+          subject: m.noRepSubject(poolLabel),
+          intro: m.noRepIntro(r.name, poolLabel),
+          items: [{ title: leadTitle(lead), lines: [assignment.reason] }],
+        }),
+      assignment.reason,
+      [lead.id],
+    ),
   );
 }
 
@@ -100,6 +118,7 @@ export function handoffEmails(
   leaver: Rep,
   moves: HandoffEntry[],
   reps: ReadonlyMap<string, Rep>,
+  departureId: string,
   now: number,
 ): Decision[] {
   const m = messages[rules.settings.locale];
@@ -130,7 +149,7 @@ export function handoffEmails(
   const email = (recipient: Rep | undefined, list: HandoffEntry[], role: string) =>
     addressEmail(
       recipient,
-      `handoff#${leaver.id}#${recipient?.id ?? role}`,
+      `handoff#${leaver.id}#${departureId}#${recipient?.id ?? role}`,
       (r) =>
         renderNotice(rules, {
           subject: m.handoffSubject(leaver.name, list.length),
@@ -140,14 +159,14 @@ export function handoffEmails(
       `handoff of ${list.length} lead(s) from ${leaver.id} (${role})`,
       list.map((e) => e.leadId),
     );
-  const decisions: Decision[] = [
-    email(managersOf(leaver.id, reps)[0] ?? headOf(reps), moves, "manager"),
-  ];
+  const notify = rules.distribution.whenRepLeaves?.notify ?? ["manager"];
+  const overseers = peopleToTell(notify, managersOf(leaver.id, reps)[0], reps);
+  const decisions: Decision[] = overseers.map((rep) => email(rep, moves, "manager"));
   const byReceiver = new Map<string, HandoffEntry[]>();
   for (const move of moves)
     if (move.to !== null) byReceiver.set(move.to, [...(byReceiver.get(move.to) ?? []), move]);
   for (const [repId, list] of byReceiver) {
-    if (repId === managersOf(leaver.id, reps)[0]?.id) continue; // the manager's email already lists them
+    if (overseers.some((r) => r?.id === repId)) continue; // their email already lists everything
     decisions.push(email(reps.get(repId), list, "receiver"));
   }
   return decisions;

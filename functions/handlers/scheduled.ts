@@ -1,7 +1,9 @@
 import type { Runtime } from "../adapters/runtime";
 import type { Job } from "../core/rules/rule-schema";
 import { shouldRunOn } from "../core/time/schedule";
+import { runAnomalies } from "./jobs/run-anomalies";
 import { runRelease } from "./jobs/run-release";
+import { runRollup } from "./jobs/run-rollup";
 import { runSweep } from "./jobs/run-sweep";
 import { runtimeFromEnv } from "./runtime-from-env";
 
@@ -56,6 +58,31 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
         ...result,
         status: "done",
         reason: "dwell sweep",
+        decisions: decisions.length,
+        emailsSent: drained.sent.length,
+        sent: drained.sent,
+      };
+    }
+    case "anomalies": {
+      const { decisions, drained, checked, skipped } = await runAnomalies(runtime, now, runId);
+      const found = decisions.filter((d) => d.kind === "anomaly").length;
+      return {
+        ...result,
+        status: "done",
+        // Checks with too few samples stay silent; the summary says how many, so "none found" is honest.
+        reason: `anomalies: ${found} found in ${checked} checks; ${skipped} checks skipped for too few samples`,
+        decisions: decisions.length,
+        emailsSent: drained.sent.length,
+        sent: drained.sent,
+      };
+    }
+    case "rollup": {
+      const { decisions, drained } = await runRollup(runtime, now, runId);
+      const reports = decisions.filter((d) => d.kind === "rollup");
+      return {
+        ...result,
+        status: "done",
+        reason: `weekly roll-up: ${reports.length} manager(s) due, ${reports.filter((d) => d.outcome === "queued").length} report(s) queued`,
         decisions: decisions.length,
         emailsSent: drained.sent.length,
         sent: drained.sent,

@@ -23,18 +23,35 @@ export async function handleRecord(runtime: Runtime, record: DynamoDBRecord): Pr
   const at = (record.dynamodb?.ApproximateCreationDateTime ?? runtime.clock.now() / 1000) * 1000;
   if (sk === "LEAD") {
     const after = parseLead(newImage);
-    const before = oldImage === undefined ? undefined : parseLead(oldImage);
+    const before = lenient(parseLead, oldImage);
     return applyLeadChange(runtime, { before, after, at }, changeIdOf(record));
   }
   if (sk === "REP") {
     const after = parseRep(newImage);
     if (newImage.kindPk === undefined) await runtime.reps.ensureListed(after.id);
-    const before = oldImage === undefined ? undefined : parseRep(oldImage);
+    const before = lenient(parseRep, oldImage);
     if (after.status === "left" && before !== undefined && before.status !== "left") {
-      return runDeparture(runtime, after, at);
+      return runDeparture(runtime, after, changeIdOf(record), at);
     }
   }
   return [];
+}
+
+/**
+ * The previous version of a record, or nothing when it was unusable: that version was quarantined
+ * already, and its correction must be applied, not quarantined again for its predecessor's faults.
+ */
+function lenient<T>(
+  parse: (item: Record<string, unknown>) => T,
+  item: Record<string, unknown> | undefined,
+): T | undefined {
+  if (item === undefined) return undefined;
+  try {
+    return parse(item);
+  } catch (error) {
+    if (error instanceof RecordError) return undefined;
+    throw error;
+  }
 }
 
 function changeIdOf(record: DynamoDBRecord): string {

@@ -396,7 +396,9 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
       return result.delivered;
     },
 
-    async drain({ idleRounds = 2, timeoutMs = 10_000 } = {}) {
+    // The bound only catches a handler that keeps the stream busy forever; a seeded org or a big
+    // departure on a loaded two-core machine legitimately takes tens of seconds.
+    async drain({ idleRounds = 2, timeoutMs = 300_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       let idle = 0;
       while (idle < idleRounds) {

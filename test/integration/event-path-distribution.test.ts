@@ -97,7 +97,10 @@ describe("distribution of new leads through the stream", () => {
     const path = await anEventPath(stack, {
       prefix: "ep-territory",
       rules: anEventPathRuleSet({
-        steps: [{ use: "territory", leadField: "region", repField: "region" }, { use: "least-loaded" }],
+        steps: [
+          { use: "territory", leadField: "region", repField: "region" },
+          { use: "least-loaded" },
+        ],
       }),
       reps: (s) =>
         aTeam(s, [
@@ -192,10 +195,7 @@ describe("distribution of new leads through the stream", () => {
     await path.putLeads([anOwnedLead("K1", "rep-a"), anOwnedLead("K2", "rep-a")]);
     await path.drain();
 
-    await path.putLeadsInOrder([
-      aFreshLead("D1", { discoveredBy: "rep-a" }),
-      aFreshLead("P1"),
-    ]);
+    await path.putLeadsInOrder([aFreshLead("D1", { discoveredBy: "rep-a" }), aFreshLead("P1")]);
     await path.drain();
 
     await expectAssigned(path, "D1", {
@@ -294,7 +294,7 @@ describe("when no rep is eligible", () => {
     const first = keyed(await path.outbox(), "no-rep#");
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({
-      key: expect.stringMatching(/^no-rep#unassigned#\d{4}-\d{2}-\d{2}$/),
+      key: expect.stringMatching(/^no-rep#unassigned#\d{4}-\d{2}-\d{2}#[^#]+$/),
       status: "pending",
       recipientId: "mgr-1",
       to: [path.email("mgr-1")],

@@ -3,7 +3,7 @@ import type { Lead } from "../../functions/core/records/lead";
 import type { Rep } from "../../functions/core/records/rep";
 import type { DistributionRules, RuleFile } from "../../functions/core/rules/rule-schema";
 import type { RuleSet } from "../../functions/core/rules/rule-set";
-import { aLead, aRep, aRuleFile, aRuleSet } from "./factories";
+import { aLead, aRep, aRuleSet } from "./factories";
 
 /*
  * Test data for the event path (stream → handler → DynamoDB Local). The SES stand-in's inbox is
@@ -73,30 +73,6 @@ export function anEventPathRuleSet(
   });
 }
 
-/** The factory funnel with `requires` on intent and an out-of-funnel threshold. */
-export function aQualifyingRuleSet(overrides: Partial<RuleFile> = {}): RuleSet {
-  const file = aRuleFile();
-  const funnel = file.funnels?.[0];
-  if (funnel === undefined) throw new Error("the factory rules have no funnel");
-  return anEventPathRuleSet(
-    {},
-    {
-      funnels: [
-        {
-          ...funnel,
-          outOfFunnel: { amountBelow: 5000, qualifyingStages: ["contacted", "lead", "intent"] },
-          stages: funnel.stages.map((stage) =>
-            stage.id === "intent"
-              ? { ...stage, requires: ["need", "authority", "budget", "timeline"] }
-              : stage,
-          ),
-        },
-      ],
-      ...overrides,
-    },
-  );
-}
-
 /**
  * A lead as a web form or CRM writes it before distribution: no owner, in graded (ideal 10 per
  * rep), no entry time, so the engine stamps it.
@@ -128,4 +104,12 @@ export function numberedLeads(
   return Array.from({ length: count }, (_, i) =>
     make(`${prefix}${String(i + 1).padStart(Math.max(3, width), "0")}`, i),
   );
+}
+
+/**
+ * A lead record as a faulty writer might put it, with values of the wrong type (e.g. amount
+ * "lots"): typed as a Lead only so that the usual writers accept it.
+ */
+export function aMalformedLead(id: string, raw: Record<string, unknown>): Lead {
+  return { ...aFreshLead(id), ...raw } as Lead;
 }

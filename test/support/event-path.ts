@@ -222,8 +222,9 @@ export async function anEventPath(
     outbox: async () => (await scan()).filter((item) => String(item.pk).startsWith("OUTBOX#")),
     journal: (repId) =>
       query({
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :move)",
-        ExpressionAttributeValues: { ":pk": `DEPARTURE#${repId}`, ":move": "MOVE#" },
+        // Every departure of the rep, each keyed `<departure id>#MOVE#<lead>`.
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `DEPARTURE#${repId}` },
       }),
     ownedBy: (repId) =>
       query({
@@ -248,6 +249,14 @@ export async function anEventPath(
 /** The outbox items whose key starts with `prefix` (e.g. "handoff#rep-x#"). */
 export const keyed = (items: Item[], prefix: string) =>
   items.filter((item) => String(item.key).startsWith(prefix));
+
+/** The handoff emails of `leaver`'s departures to `recipient` (keys carry the departure id). */
+export const handoffTo = (items: Item[], leaver: string, recipient: string) =>
+  items.filter(
+    (item) =>
+      String(item.key).startsWith(`handoff#${leaver}#`) &&
+      String(item.key).endsWith(`#${recipient}`),
+  );
 
 /** The lead ids (`Customer <id>` titles) an email lists, out of `ids`. */
 export const listedIn = (email: Item | undefined, ids: string[]) =>

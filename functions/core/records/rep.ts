@@ -47,7 +47,10 @@ export function parseRep(item: Record<string, unknown>): Rep {
   return item as Rep;
 }
 
-/** The chain of managers above a person, nearest first, stopping at a cycle. */
+/**
+ * The chain of managers above a person, nearest first, stopping at a cycle. Managers who have left
+ * are passed over: they are told nothing, their own manager is.
+ */
 export function managersOf(repId: string, reps: ReadonlyMap<string, Rep>): Rep[] {
   const chain: Rep[] = [];
   const seen = new Set([repId]);
@@ -56,7 +59,7 @@ export function managersOf(repId: string, reps: ReadonlyMap<string, Rep>): Rep[]
     seen.add(current);
     const manager = reps.get(current);
     if (manager === undefined) break;
-    chain.push(manager);
+    if (manager.status !== "left") chain.push(manager);
     current = manager.manager;
   }
   return chain;

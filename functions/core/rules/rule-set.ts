@@ -189,6 +189,11 @@ export function findFunnel(rules: RuleSet, funnelId: string | undefined): Funnel
   return rules.funnels.find((funnel) => funnel.id === funnelId);
 }
 
+/** The lead with its funnel named: a lead written without one belongs to the first funnel. */
+export function withFunnel<L extends { funnel?: string }>(rules: RuleSet, lead: L): L {
+  return lead.funnel === undefined ? { ...lead, funnel: rules.funnels[0]?.id } : lead;
+}
+
 export function findStage(funnel: Funnel, stageId: string): Stage | undefined {
   return funnel.stages.find((stage) => stage.id === stageId);
 }

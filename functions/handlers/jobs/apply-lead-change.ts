@@ -6,6 +6,7 @@ import { moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
+import { withFunnel } from "../../core/rules/rule-set";
 
 const ofKind = <K extends Decision["kind"]>(decisions: Decision[], kind: K) =>
   decisions.find((d): d is Extract<Decision, { kind: K }> => d.kind === kind);
@@ -70,7 +71,7 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
   if (!done) return [];
   if (decision.cursor) await runtime.cursors.save(decision.cursor.scope, decision.cursor.repId);
   const decisions: Decision[] = [decision];
-  if (decision.repId === null) decisions.push(noRepEmail(rules, decision, lead, reps, at));
+  if (decision.repId === null) decisions.push(...noRepEmail(rules, decision, lead, reps, at));
   return decisions;
 }
 
@@ -89,7 +90,7 @@ export async function applyLeadChange(
   const decisions = decideLeadChange(rules, change);
   const grade = ofKind(decisions, "grade");
   const ledger = ofKind(decisions, "ledger");
-  const lead = { ...change.after, grade: change.after.grade ?? grade?.grade };
+  const lead = withFunnel(rules, { ...change.after, grade: change.after.grade ?? grade?.grade });
   let outcome: "applied" | "replay" | "superseded" | "graded" | "none" = "none";
   if (ledger !== undefined) {
     outcome = await runtime.leads.applyChange(

@@ -1,10 +1,11 @@
 import { concurrently } from "../../adapters/concurrently";
 import type { Runtime } from "../../adapters/runtime";
-import type { Decision, EmailDecision, ReassignDecision } from "../../core/decisions";
+import type { Decision, EmailDecision } from "../../core/decisions";
 import { decideDeparture } from "../../core/departure";
 import { handoffEmails } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
 import type { Rep } from "../../core/records/rep";
+import { withFunnel } from "../../core/rules/rule-set";
 
 const MAX_PASSES = 3;
 /** Moves touch different leads and different aggregate items mostly, so they can overlap. */
@@ -16,17 +17,26 @@ const MOVE_CONCURRENCY = 16;
  * after a crash: a second run finds only what is still the leaver's, and the emails are keyed.
  * A lead that changed under us (a stage change, a manual move) is read again and planned again.
  */
-export async function runDeparture(runtime: Runtime, leaver: Rep, at: number): Promise<Decision[]> {
+export async function runDeparture(
+  runtime: Runtime,
+  leaver: Rep,
+  departureId: string,
+  at: number,
+): Promise<Decision[]> {
   const { rules } = runtime;
+  // Leads written without a funnel belong to the first one; the keys written below say so.
+  const named = (lead: Lead): Lead => withFunnel(rules, lead);
   const decisions: Decision[] = [];
-  let pending: Lead[] = await runtime.departures.ownedBy(leaver.id);
+  let pending: Lead[] = (await runtime.departures.ownedBy(leaver.id)).map(named);
   for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass += 1) {
     const [reps, loads, cursors] = await Promise.all([
       runtime.reps.all(),
       runtime.aggregates.loads(rules),
       runtime.cursors.all(),
     ]);
-    const current = pass === 0 ? pending : await runtime.leads.getMany(pending.map((l) => l.id));
+    // The index may lag and leads change under us: from the second pass on, read them again.
+    const current =
+      pass === 0 ? pending : (await runtime.leads.getMany(pending.map((l) => l.id))).map(named);
     const stillTheirs = current.filter((lead) => lead.owner === leaver.id);
     const plan = decideDeparture(rules, leaver, stillTheirs, { reps, loads, cursors, now: at });
     const byId = new Map(stillTheirs.map((l) => [l.id, l]));
@@ -34,7 +44,7 @@ export async function runDeparture(runtime: Runtime, leaver: Rep, at: number): P
       const lead = byId.get(move.leadId);
       return lead === undefined
         ? undefined
-        : { move, lead, moved: await runtime.departures.move(lead, move, at) };
+        : { move, lead, moved: await runtime.departures.move(lead, move, departureId, at) };
     });
     pending = [];
     for (const outcome of outcomes) {
@@ -43,25 +53,28 @@ export async function runDeparture(runtime: Runtime, leaver: Rep, at: number): P
       else pending.push(outcome.lead);
     }
   }
-  const reps = await runtime.reps.all();
-  const journal = await runtime.departures.journal(leaver.id);
-  const emails = handoffEmails(rules, leaver, journal, reps, at);
-  for (const email of emails.filter((d): d is EmailDecision => d.kind === "email")) {
-    await runtime.outbox.enqueue(email, runtime.clock.now());
-  }
   const left = (await runtime.leads.getMany(pending.map((l) => l.id))).filter(
     (l) => l.owner === leaver.id,
   );
-  const all = [...decisions, ...emails];
+  for (const decision of decisions) runtime.report(decision, { source: "departure" });
   if (left.length > 0) {
-    all.push({
-      kind: "record-problem",
-      recordId: leaver.id,
-      reason: `${left.length} lead(s) kept changing during the departure and are still owned by ${leaver.id}: ${left.map((l) => l.id).join(", ")}; the departure will be retried`,
-    });
-  }
-  for (const decision of all) runtime.report(decision, { source: "departure" });
-  if (left.length > 0)
+    // No handoff yet: it is written once, complete, by the delivery that finishes the departure.
+    runtime.report(
+      {
+        kind: "record-problem",
+        recordId: leaver.id,
+        reason: `${left.length} lead(s) kept changing during the departure and are still owned by ${leaver.id}: ${left.map((l) => l.id).join(", ")}; the departure will be retried`,
+      },
+      { source: "departure" },
+    );
     throw new Error(`departure of ${leaver.id} incomplete: ${left.length} lead(s) left`);
-  return all satisfies Decision[] as (Decision | ReassignDecision)[];
+  }
+  const reps = await runtime.reps.all();
+  const journal = await runtime.departures.journal(leaver.id, departureId);
+  const emails = handoffEmails(rules, leaver, journal, reps, departureId, at);
+  for (const email of emails.filter((d): d is EmailDecision => d.kind === "email")) {
+    await runtime.outbox.enqueue(email, runtime.clock.now());
+  }
+  for (const email of emails) runtime.report(email, { source: "departure" });
+  return [...decisions, ...emails];
 }

@@ -11,7 +11,7 @@ import { moveCounts } from "../../core/holding";
 import { type Lead, parseLead } from "../../core/records/lead";
 import { RecordError } from "../../core/records/record-error";
 import type { Rep } from "../../core/records/rep";
-import { findFunnel } from "../../core/rules/rule-set";
+import { findFunnel, withFunnel } from "../../core/rules/rule-set";
 import { decideSweep } from "../../core/sweep";
 
 /**
@@ -45,7 +45,8 @@ export async function runSweep(
   for (const action of decisions.filter(
     (d): d is DwellActionDecision => d.kind === "dwell-action",
   )) {
-    const lead = byId.get(action.leadId);
+    const found = byId.get(action.leadId);
+    const lead = found === undefined ? undefined : withFunnel(runtime.rules, found);
     if (lead !== undefined)
       decisions.push(...(await applyDwellAction(runtime, lead, action, reps, now)));
   }

@@ -47,7 +47,7 @@ describe("holdings", () => {
   it("counts a lead moved to a pool nowhere", () => {
     const lead = aLead({ stage: "lead", amount: 9, counted: "standard#lead#9#rep-1" });
     expect(moveCounts(aRuleSet(), lead, null)).toEqual({
-      counted: { from: "standard#lead#9#rep-1", to: undefined },
+      counted: { from: "standard#lead#9#rep-1", to: "-" },
       deltas: [{ repId: "rep-1", funnel: "standard", stage: "lead", count: -1, amount: -9 }],
     });
   });

@@ -64,6 +64,7 @@ describe("notice emails", () => {
       aRep(),
       moves,
       reps,
+      "dep-1",
       Date.parse("2026-11-10T00:00:00Z"),
     ) as EmailDecision[];
     const listed = (to: string) => emails.find((e) => e.to[0] === to)?.text.match(/^- /gm)?.length;

@@ -1,0 +1,256 @@
+import { describe, expect, it } from "vitest";
+import { handleStreamEvent } from "../../functions/handlers/stream";
+import { expectAggregatesMatchRecount } from "../support/aggregate-recount";
+import { anEventPath, type EventPath, handoffTo, keyed, listedIn } from "../support/event-path";
+import {
+  anAwaySeller,
+  anEventPathRuleSet,
+  anOwnedLead,
+  aSeller,
+  aTeam,
+  daysFromNow,
+  numberedLeads,
+} from "../support/event-path-factories";
+import {
+  aCrashingDepartureStore,
+  aDepartureStoreRefusing,
+  withStores,
+} from "../support/faulty-stores";
+import { useLocalStack } from "../support/local-stack";
+
+const stack = useLocalStack();
+
+const STAGES = ["graded", "contacted", "lead"];
+
+/** Team north (leaver rep-x, rep-a, rep-b, rep-w away for a week) and rep-s of team south. */
+const northAndSouth = (s: string) =>
+  aTeam(s, [
+    aSeller("rep-x", s, { team: "north" }),
+    aSeller("rep-a", s, { team: "north" }),
+    aSeller("rep-b", s, { team: "north" }),
+    anAwaySeller("rep-w", s, daysFromNow(7), { team: "north" }),
+    aSeller("rep-s", s, { team: "south" }),
+  ]);
+
+const leaversLeads = (count: number) =>
+  numberedLeads(count, (id, i) =>
+    anOwnedLead(id, "rep-x", { stage: STAGES[i % STAGES.length], amount: 1_000 + i }),
+  );
+
+/**
+ * The handoff is complete: the leaver's manager has one email listing every lead, each receiving
+ * rep one listing exactly what they received, and there is no other handoff email.
+ */
+async function expectHandoffComplete(path: EventPath, leaver: string, leadIds: string[]) {
+  const handoffs = keyed(await path.outbox(), `handoff#${leaver}#`);
+  const manager = handoffTo(handoffs, leaver, "mgr-1")[0];
+  expect(manager, "the manager's handoff email").toMatchObject({ to: [path.email("mgr-1")] });
+  expect(listedIn(manager, leadIds), "leads the manager's email lists").toEqual(leadIds);
+
+  const received = new Map<string, string[]>();
+  for (const id of leadIds) {
+    const owner = (await path.lead(id)).owner;
+    if (typeof owner === "string") received.set(owner, [...(received.get(owner) ?? []), id]);
+  }
+  for (const [rep, ids] of received) {
+    const email = handoffTo(handoffs, leaver, rep)[0];
+    expect(email, `${rep}'s handoff email`).toMatchObject({ to: [path.email(rep)] });
+    expect(listedIn(email, leadIds), `leads ${rep}'s email lists`).toEqual(ids);
+  }
+  expect(handoffs).toHaveLength(1 + received.size);
+}
+
+describe("a rep leaves", () => {
+  it("reassigns all 220 open leads of a departing rep to active reps of the same team or the pool, with handoff emails and matching aggregates", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure",
+      rules: anEventPathRuleSet({ steps: [{ use: "least-loaded" }], capacity: { maxOpen: 100 } }),
+      reps: northAndSouth,
+    });
+    const leads = leaversLeads(220);
+    const ids = leads.map((lead) => lead.id);
+    await path.putLeads(leads);
+    await path.drain();
+    expect(await path.ownedBy("rep-x")).toHaveLength(220);
+
+    await path.updateRep("rep-x", { status: "left", updatedBy: "hr-sync" });
+    await path.drain();
+
+    expect(await path.ownedBy("rep-x"), "byOwner still lists leads of the leaver").toEqual([]);
+    const after = await path.leads();
+    expect(after).toHaveLength(220);
+    const owners = new Map<string, number>();
+    for (const lead of after) {
+      const where = typeof lead.owner === "string" ? lead.owner : `pool ${String(lead.pool)}`;
+      owners.set(where, (owners.get(where) ?? 0) + 1);
+      expect(lead.previousOwner, String(lead.id)).toBe("rep-x");
+      if (lead.owner === undefined) expect(lead).not.toHaveProperty("ownerPk");
+      else expect(lead.ownerPk).toBe(`OWNER#${String(lead.owner)}`);
+    }
+    // Same team, active, at most 100 open each; the rest waits in the pool.
+    expect(Object.fromEntries(owners)).toEqual({
+      "rep-a": 100,
+      "rep-b": 100,
+      "pool unassigned": 20,
+    });
+    const journal = await path.journal("rep-x");
+    expect(journal.map((entry) => entry.leadId).sort()).toEqual(ids);
+    await expectHandoffComplete(path, "rep-x", ids);
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
+  it("leaves an away teammate's own leads alone and gives them none of the leaver's, while a teammate whose awayUntil has passed takes some", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-away",
+      rules: anEventPathRuleSet(),
+      reps: (s) =>
+        aTeam(s, [
+          aSeller("rep-x", s, { team: "north" }),
+          aSeller("rep-a", s, { team: "north" }),
+          anAwaySeller("rep-w", s, daysFromNow(7), { team: "north" }),
+          anAwaySeller("rep-p", s, daysFromNow(-1), { team: "north" }),
+          aSeller("rep-s", s, { team: "south" }),
+        ]),
+    });
+    await path.putLeads([
+      ...leaversLeads(6),
+      anOwnedLead("W1", "rep-w"),
+      anOwnedLead("W2", "rep-w", { stage: "contacted" }),
+    ]);
+    await path.drain();
+
+    await path.updateRep("rep-x", { status: "left" });
+    await path.drain();
+
+    expect((await path.ownedBy("rep-w")).map((lead) => lead.id).sort()).toEqual(["W1", "W2"]);
+    expect(await path.ownedBy("rep-s")).toEqual([]);
+    expect(await path.ownedBy("rep-x")).toEqual([]);
+    const owners = await Promise.all(
+      leaversLeads(6).map(async (lead) => (await path.lead(lead.id)).owner),
+    );
+    expect(owners.filter((owner) => owner === "rep-a")).toHaveLength(3);
+    expect(owners.filter((owner) => owner === "rep-p")).toHaveLength(3);
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
+  it("resumes a departure that crashed half-way: the rest is moved, nothing twice, the emails list every lead, and a third run changes nothing", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-crash",
+      rules: anEventPathRuleSet(),
+      reps: northAndSouth,
+      record: {},
+    });
+    const leads = leaversLeads(40);
+    const ids = leads.map((lead) => lead.id);
+    await path.putLeads(leads);
+    await path.drain();
+    const recorder = path.recorder;
+    if (recorder === undefined) throw new Error("the path records");
+
+    // The function dies after 15 moves; the poller gets the REP record back as a batch failure.
+    const crashing = aCrashingDepartureStore(path.runtime.departures, 15);
+    path.active = withStores(path.runtime, { departures: crashing.store });
+    await path.updateRep("rep-x", { status: "left" });
+    await recorder.poller.pollOnce();
+    await crashing.settled();
+    const crashed = recorder.deliveries.at(-1);
+    const repRecord = crashed?.event.Records[0];
+    expect(repRecord?.dynamodb?.Keys?.pk?.S).toBe("REP#rep-x");
+    expect(crashed?.response).toEqual({
+      batchItemFailures: [{ itemIdentifier: repRecord?.dynamodb?.SequenceNumber }],
+    });
+    expect(await path.journal("rep-x")).toHaveLength(15);
+    expect(await path.ownedBy("rep-x")).toHaveLength(25);
+    expect(keyed(await path.outbox(), "handoff#")).toEqual([]);
+
+    // The stream delivers the record again, to a healthy function.
+    path.active = path.runtime;
+    await path.drain();
+
+    expect(await path.ownedBy("rep-x")).toEqual([]);
+    const journal = await path.journal("rep-x");
+    expect(journal.map((entry) => entry.leadId).sort()).toEqual(ids);
+    for (const id of ids) {
+      const lead = await path.lead(id);
+      expect(lead.version, `${id} moved once`).toBe(1);
+      expect(["rep-a", "rep-b"], `${id} stays in team north`).toContain(lead.owner);
+    }
+    await expectHandoffComplete(path, "rep-x", ids);
+
+    // A third delivery of the same REP record finds nothing left to do.
+    const before = await path.scan();
+    const again = await handleStreamEvent(path.runtime, {
+      Records: [structuredClone(repRecord ?? {})],
+    });
+    expect(again).toEqual({ batchItemFailures: [] });
+    await path.drain();
+    expect(await path.scan()).toEqual(before);
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
+  it("moves every lead of a rep who left, came back and leaves again, and sends a handoff for the second departure", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-again",
+      rules: anEventPathRuleSet(),
+      reps: northAndSouth,
+    });
+    await path.putLeads(leaversLeads(4));
+    await path.drain();
+    await path.updateRep("rep-x", { status: "left", updatedBy: "hr-sync" });
+    await path.drain();
+    const first = handoffTo(await path.outbox(), "rep-x", "mgr-1");
+    expect(listedIn(first[0], ["L001", "L002", "L003", "L004"])).toHaveLength(4);
+
+    // Marked as left by mistake: back to active, L001 handed back, and a new lead for rep-x.
+    await path.updateRep("rep-x", { status: "active", updatedBy: "hr-sync" });
+    await path.updateLead("L001", { owner: "rep-x", updatedBy: "mgr-1" });
+    await path.putLeads([anOwnedLead("L005", "rep-x")]);
+    await path.drain();
+    expect((await path.ownedBy("rep-x")).map((lead) => lead.id).sort()).toEqual(["L001", "L005"]);
+
+    // Months later rep-x really leaves.
+    await path.updateRep("rep-x", { status: "left", updatedBy: "hr-sync" });
+    await path.drain();
+
+    expect(await path.ownedBy("rep-x"), "leads left with the departed rep").toEqual([]);
+    const handoffs = handoffTo(await path.outbox(), "rep-x", "mgr-1");
+    expect(
+      handoffs.some((email) => listedIn(email, ["L001", "L005"]).length === 2),
+      "a handoff email to the manager lists the second departure's leads",
+    ).toBe(true);
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
+  it("lists every lead in the handoff emails when a lead that kept changing was only moved on the retry", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-retry",
+      rules: anEventPathRuleSet(),
+      reps: northAndSouth,
+      record: {},
+    });
+    const leads = leaversLeads(12);
+    const ids = leads.map((lead) => lead.id);
+    await path.putLeads(leads);
+    await path.drain();
+    const recorder = path.recorder;
+    if (recorder === undefined) throw new Error("the path records");
+
+    // L005 cannot be moved in any of the three passes of the first run (its move keeps being
+    // refused, as when the lead changes underneath or its transaction keeps conflicting).
+    const refusing = aDepartureStoreRefusing(path.runtime.departures, "L005", 3);
+    path.active = withStores(path.runtime, { departures: refusing.store });
+    await path.updateRep("rep-x", { status: "left" });
+    await recorder.poller.pollOnce();
+    expect(refusing.refused()).toBe(3);
+    expect(recorder.deliveries.at(-1)?.response.batchItemFailures).toHaveLength(1);
+    expect((await path.ownedBy("rep-x")).map((lead) => lead.id)).toEqual(["L005"]);
+
+    path.active = path.runtime;
+    await path.drain();
+
+    expect(await path.ownedBy("rep-x")).toEqual([]);
+    expect((await path.journal("rep-x")).map((entry) => entry.leadId).sort()).toEqual(ids);
+    await expectHandoffComplete(path, "rep-x", ids);
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+});
