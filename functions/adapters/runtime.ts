@@ -11,8 +11,11 @@ import { LeadStore } from "./lead-store";
 import { createSesMailer, type Mailer } from "./mailer";
 import { MatchIndex } from "./match-index";
 import { Outbox } from "./outbox";
+import { OwnerIndex } from "./owner-index";
 import { Quarantine } from "./quarantine";
+import { ReconcileStore } from "./reconcile-store";
 import { RepStore } from "./rep-store";
+import { SnapshotStore } from "./snapshot-store";
 
 /** Where decisions are reported once applied: structured logs on Lambda, the console locally. */
 export type DecisionReporter = (decision: Decision, context: { source: string }) => void;
@@ -27,6 +30,9 @@ export interface Runtime {
   matches: MatchIndex;
   departures: DepartureStore;
   flows: FlowStore;
+  snapshots: SnapshotStore;
+  owners: OwnerIndex;
+  reconcile: ReconcileStore;
   outbox: Outbox;
   quarantine: Quarantine;
   clock: Clock;
@@ -49,6 +55,9 @@ export function createRuntime(
     matches: new MatchIndex(db, config.tableName),
     departures: new DepartureStore(db, config.tableName),
     flows: new FlowStore(db, config.tableName),
+    snapshots: new SnapshotStore(db, config.tableName),
+    owners: new OwnerIndex(db, config.tableName),
+    reconcile: new ReconcileStore(db, config.tableName),
     outbox: new Outbox(db, config.tableName, mailer, config.sender ?? rules.settings.sender),
     quarantine: new Quarantine(db, config.tableName),
     clock: options.clock ?? systemClock,

@@ -13,6 +13,12 @@ export interface ScheduledEvent {
   job: Job;
   /** The schedule's fire time; a retried delivery carries the same one, so the run is the same. */
   scheduledTime?: string;
+  /**
+   * Set only by the local runtime's catch-up run (`npm start`): the job runs even on a day that is
+   * not a working day, and the roll-up sends every level's report at once instead of one level a
+   * day. EventBridge Scheduler never sets it.
+   */
+  catchUp?: boolean;
 }
 
 export interface JobResult {
@@ -39,7 +45,10 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
     emailsSent: 0,
     sent: [],
   };
-  if (!shouldRunOn(runtime.rules.calendar, now, schedule?.workingDaysOnly ?? false)) {
+  if (
+    !event.catchUp &&
+    !shouldRunOn(runtime.rules.calendar, now, schedule?.workingDaysOnly ?? false)
+  ) {
     return {
       ...result,
       status: "skipped",
@@ -77,7 +86,9 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
       };
     }
     case "rollup": {
-      const { decisions, drained } = await runRollup(runtime, now, runId);
+      const { decisions, drained } = await runRollup(runtime, now, runId, {
+        allLevels: event.catchUp ?? false,
+      });
       const reports = decisions.filter((d) => d.kind === "rollup");
       return {
         ...result,

@@ -73,6 +73,7 @@ export function createLocalScheduler(options: {
           scheduleId: schedule.id,
           job: schedule.job,
           scheduledTime: new Date(now).toISOString(),
+          catchUp: true,
         });
       }
     },

@@ -553,6 +553,9 @@ function toLambdaValue(value: StreamsAttributeValue): AttributeValue {
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.NULL !== undefined) return { NULL: value.NULL };
   if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  // The SDK reads an empty map ({"M": {}}) as a value with no member at all; an empty list keeps
+  // its L, so an empty value can only be an empty map (a lead written with `contact: {}`).
+  if (Object.keys(value).length === 0) return { M: {} };
   throw new StreamPollerError(`Unknown attribute value type ${Object.keys(value).join(",")}`);
 }
 

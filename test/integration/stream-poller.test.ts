@@ -58,6 +58,17 @@ const failOn =
   });
 
 describe("records", () => {
+  test("carry empty maps and lists as Lambda does, including maps nested in maps", async () => {
+    const { poller, batches, put } = await setUp();
+    await put("E", { contact: {}, tags: [], nested: { inner: {} } });
+    await poller.drain();
+    expect(batches.flat()[0]?.dynamodb?.NewImage).toMatchObject({
+      contact: { M: {} },
+      tags: { L: [] },
+      nested: { M: { inner: { M: {} } } },
+    });
+  });
+
   test("arrive in write order with the shape Lambda delivers for INSERT, MODIFY and REMOVE", async () => {
     const { tableName, poller, batches } = await setUp();
     const { Table } = await stack.dynamo.send(new DescribeTableCommand({ TableName: tableName }));

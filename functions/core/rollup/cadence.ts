@@ -62,7 +62,7 @@ export function dueRollups(
   reps: ReadonlyMap<string, Rep>,
   tree: OrgTree,
   now: number,
-  options: { skipsNonWorkingDays: boolean },
+  options: { skipsNonWorkingDays: boolean; allLevels?: boolean },
 ): DueRollup[] {
   const cadence = rules.reports.rollup?.cadence ?? [];
   if (cadence.length === 0) return [];
@@ -73,7 +73,8 @@ export function dueRollups(
     const level = tree.level(manager.id);
     const isHead = manager.manager === undefined || !reps.has(manager.manager);
     const day = cadenceDay(cadence, level, isHead);
-    const when = day === undefined ? undefined : days.get(day as Weekday);
+    const when =
+      day === undefined ? undefined : options.allLevels ? "catch-up" : days.get(day as Weekday);
     if (day === undefined || when === undefined) continue;
     due.push({
       manager,
@@ -81,7 +82,8 @@ export function dueRollups(
       day,
       reason:
         `level ${level}${cadence.some((c) => c.level === level) ? "" : " (the head, past the cadence table)"} reports on ${day}` +
-        (when === "caught-up" ? `, caught up today: ${day} was not a working day` : ""),
+        (when === "caught-up" ? `, caught up today: ${day} was not a working day` : "") +
+        (when === "catch-up" ? "; sent now: a catch-up run sends every level's report" : ""),
     });
   }
   return due.sort((a, b) => a.level - b.level || (a.manager.id < b.manager.id ? -1 : 1));

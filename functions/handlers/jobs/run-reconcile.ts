@@ -1,7 +1,5 @@
 import type { AggregateRow } from "../../adapters/aggregate-store";
-import { ReconcileStore } from "../../adapters/reconcile-store";
 import type { Runtime } from "../../adapters/runtime";
-import { tableAccessOf } from "../../adapters/runtime-table";
 import {
   type DriftDecision,
   driftDecision,
@@ -34,8 +32,7 @@ export async function runReconcile(
   runtime: Runtime,
   options: { fix?: boolean } = {},
 ): Promise<ReconcileRun> {
-  const table = tableAccessOf(runtime);
-  const store = new ReconcileStore(table.db, table.tableName);
+  const store = runtime.reconcile;
   const before = new Map((await runtime.aggregates.all()).map((row) => [rowKey(row), row]));
   const { leads, unreadable } = await store.scanLeads();
   const aggregates = await runtime.aggregates.all();

@@ -1,8 +1,6 @@
 import type { DrainResult } from "../../adapters/outbox";
-import { OwnerIndex } from "../../adapters/owner-index";
+import type { OwnerIndex } from "../../adapters/owner-index";
 import type { Runtime } from "../../adapters/runtime";
-import { tableAccessOf } from "../../adapters/runtime-table";
-import { SnapshotStore } from "../../adapters/snapshot-store";
 import type { Decision } from "../../core/decisions";
 import { addressEmail } from "../../core/email/address-email";
 import { orgTree } from "../../core/org-tree";
@@ -70,16 +68,17 @@ export async function runRollup(
   runtime: Runtime,
   now: number,
   runId: string,
+  options: { allLevels?: boolean } = {},
 ): Promise<{ decisions: Decision[]; drained: DrainResult }> {
   const { rules } = runtime;
-  const table = tableAccessOf(runtime);
-  const snapshots = new SnapshotStore(table.db, table.tableName);
+  const snapshots = runtime.snapshots;
   const week = reportedWeek(rules.calendar, now);
   const reps = await runtime.reps.all();
   const tree = orgTree(reps);
   const schedule = rules.schedules.find((s) => s.job === "rollup");
   const due = dueRollups(rules, reps, tree, now, {
     skipsNonWorkingDays: schedule?.workingDaysOnly ?? false,
+    allLevels: options.allLevels ?? false,
   });
 
   const decisions: Decision[] = [];
@@ -118,7 +117,7 @@ export async function runRollup(
       ...base,
       snapshots: { current, previous: await snapshots.week(addDays(week, -7)) },
     });
-    const readOpportunities = opportunityReader(new OwnerIndex(table.db, table.tableName));
+    const readOpportunities = opportunityReader(runtime.owners);
     const listsOpportunities = (rules.reports.rollup?.topOpportunities ?? 5) > 0;
     for (const rollup of pending) {
       const leads = listsOpportunities ? await readOpportunities(data, rollup.manager) : [];
