@@ -1,5 +1,6 @@
 import { orgTree } from "../org-tree";
 import { managersOf, type Rep } from "../records/rep";
+import { stageRole } from "../rollup/funnel-roles";
 import type { Funnel, RuleSet } from "../rules/rule-set";
 import type { AnomalyDecision } from "./anomaly-decision";
 import type { AnomalyFindings } from "./anomaly-findings";
@@ -29,12 +30,11 @@ function funnelsOf(rules: RuleSet, repId: string, holdings: readonly HoldingRow[
   return worked.length > 0 ? worked : first === undefined ? [] : [first];
 }
 
+/** The stage if it makes the forecast: the same definition as the weekly roll-up's. */
 const isOpen = (rules: RuleSet, row: HoldingRow) => {
-  const stage = rules.funnels
-    .find((f) => f.id === row.funnel)
-    ?.stages.find((s) => s.id === row.stage);
-  // A booked sale has left the forecast (countsAsSale); end stages were never in it.
-  return stage !== undefined && stage.terminal === undefined && !stage.countsAsSale
+  const funnel = rules.funnels.find((f) => f.id === row.funnel);
+  const stage = funnel?.stages.find((s) => s.id === row.stage);
+  return funnel !== undefined && stage !== undefined && stageRole(funnel, stage) === "forecast"
     ? stage
     : undefined;
 };
