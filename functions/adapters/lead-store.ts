@@ -319,9 +319,16 @@ export class LeadStore {
    * A dwell action: moves the lead to the lost end stage, as a rep would (its stream record then
    * sends it to the cold pool). Conditional on the same stage entry, so a move in between wins.
    */
-  async abandon(leadId: string, lostStage: string, enteredAt: string): Promise<boolean> {
+  async abandon(
+    leadId: string,
+    lostStage: string,
+    enteredAt: string,
+    now: number,
+  ): Promise<boolean> {
     const u = new UpdateBuilder()
       .set("stage", lostStage)
+      // Entered the lost stage when the sweep decided it, so the cooldown starts then.
+      .set("stageEnteredAt", new Date(now).toISOString())
       .set("updatedBy", "funnel-rules (dwell action)")
       .condition("stageEnteredAt = :cEntered", {}, { ":cEntered": enteredAt });
     return this.conditionalUpdate(leadId, u);

@@ -1,3 +1,4 @@
+import { OUTBOX_OLDEST_PENDING_FIELD } from "../adapters/outbox";
 import type { Runtime } from "../adapters/runtime";
 import type { Job } from "../core/rules/rule-schema";
 import { shouldRunOn } from "../core/time/schedule";
@@ -5,7 +6,7 @@ import { runAnomalies } from "./jobs/run-anomalies";
 import { runRelease } from "./jobs/run-release";
 import { runRollup } from "./jobs/run-rollup";
 import { runSweep } from "./jobs/run-sweep";
-import { runtimeFromEnv } from "./runtime-from-env";
+import { logger, runtimeFromEnv } from "./runtime-from-env";
 
 /** What EventBridge Scheduler (or the local scheduler) sends: the rule's schedule and fire time. */
 export interface ScheduledEvent {
@@ -30,6 +31,8 @@ export interface JobResult {
   emailsSent: number;
   /** The emails this run sent (its own digests and any retried ones). */
   sent: { to: string[]; subject: string }[];
+  /** Emails this run could not send: still pending in the outbox, retried at nextAttemptAt. */
+  failed: { key: string; error: string; nextAttemptAt: string }[];
 }
 
 export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): Promise<JobResult> {
@@ -44,6 +47,7 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
     decisions: 0,
     emailsSent: 0,
     sent: [],
+    failed: [],
   };
   if (
     !event.catchUp &&
@@ -70,6 +74,7 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
         decisions: decisions.length,
         emailsSent: drained.sent.length,
         sent: drained.sent,
+        failed: drained.failed,
       };
     }
     case "anomalies": {
@@ -83,6 +88,7 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
         decisions: decisions.length,
         emailsSent: drained.sent.length,
         sent: drained.sent,
+        failed: drained.failed,
       };
     }
     case "rollup": {
@@ -97,16 +103,19 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
         decisions: decisions.length,
         emailsSent: drained.sent.length,
         sent: drained.sent,
+        failed: drained.failed,
       };
     }
     case "outbox": {
-      const drained = await runtime.outbox.drain(runtime.clock.now());
+      // Like every job, the scheduled time is its "now" (never earlier than the clock).
+      const drained = await runtime.outbox.drain(Math.max(now, runtime.clock.now()));
       return {
         ...result,
         status: "done",
         reason: "outbox retry",
         emailsSent: drained.sent.length,
         sent: drained.sent,
+        failed: drained.failed,
       };
     }
     default:
@@ -118,5 +127,28 @@ export async function runScheduledJob(runtime: Runtime, event: ScheduledEvent): 
   }
 }
 
-export const handler = (event: ScheduledEvent): Promise<JobResult> =>
-  runScheduledJob(runtimeFromEnv(), event);
+/**
+ * Logs how long the oldest pending email has waited; the CDK stack turns the line into a metric
+ * and alarms on it. Every scheduled run logs it, so the metric exists whenever schedules fire.
+ * A failure here is logged, not thrown: the job itself is done and must not be retried for it.
+ */
+async function logOutboxBacklog(runtime: Runtime): Promise<void> {
+  try {
+    const { pending, oldestCreatedAt } = await runtime.outbox.backlog();
+    const waited =
+      oldestCreatedAt === undefined ? 0 : runtime.clock.now() - Date.parse(oldestCreatedAt);
+    logger.info("outbox backlog", {
+      outboxPending: pending,
+      [OUTBOX_OLDEST_PENDING_FIELD]: Math.max(0, Math.round(waited / 1000)),
+    });
+  } catch (error) {
+    logger.warn("outbox backlog could not be read", { error: error as Error });
+  }
+}
+
+export const handler = async (event: ScheduledEvent): Promise<JobResult> => {
+  const runtime = runtimeFromEnv();
+  const result = await runScheduledJob(runtime, event);
+  await logOutboxBacklog(runtime);
+  return result;
+};

@@ -139,6 +139,11 @@ export async function main(argv: string[]): Promise<number> {
     say(
       `[schedule] ${result.scheduleId} (${result.job}): ${result.status} — ${result.reason}; ${result.emailsSent} email(s) sent`,
     );
+    for (const failure of result.failed) {
+      say(
+        `[schedule] email ${failure.key} not sent (${failure.error}); retried at ${failure.nextAttemptAt}`,
+      );
+    }
   };
   const local = createLocalRuntime({
     stack,

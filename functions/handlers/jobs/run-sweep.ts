@@ -67,7 +67,7 @@ async function applyDwellAction(
   if (action.action === "abandon") {
     const lost = findFunnel(rules, lead.funnel)?.stages.find((s) => s.terminal === "lost");
     if (lost === undefined) return [];
-    await runtime.leads.abandon(lead.id, lost.id, action.enteredAt);
+    await runtime.leads.abandon(lead.id, lost.id, action.enteredAt, now);
     return [];
   }
   if (lead.owner === undefined) return [];
