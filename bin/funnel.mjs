@@ -4,6 +4,8 @@
 import { register } from "tsx/esm/api";
 
 register();
+// The SDK warns on every run that its 2027 releases need Node 22; the README says so once.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 try {
   const { main } = await import("../functions/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));

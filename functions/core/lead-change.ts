@@ -136,18 +136,18 @@ const ENGINE_STATE = [
 
 /**
  * A CRM sync often rewrites a whole lead, dropping what the engine keeps on it. The engine never
- * removes `stageEnteredAt`, so its absence in a lead that stayed in its stage means a whole-item
- * put: the engine's state from the previous image is put back, or the lead would lose its grade,
- * its dwell timer and its history of stages.
+ * removes `counted` (nor `stageEnteredAt`), so a lead that had one and has it no more was rewritten
+ * whole: the engine's state from the previous image is put back, or the lead would lose its grade,
+ * its dwell timer and its history of stages. The writer's own values (a stageEnteredAt it sent
+ * again) win over the restored ones.
  */
 function droppedEngineState(change: LeadChange): Partial<Lead> | undefined {
   const { before, after } = change;
-  if (
-    before === undefined ||
-    before.stageEnteredAt === undefined ||
-    after.stageEnteredAt !== undefined
-  )
-    return undefined;
+  if (before === undefined) return undefined;
+  const rewritten =
+    (before.counted !== undefined && after.counted === undefined) ||
+    (before.stageEnteredAt !== undefined && after.stageEnteredAt === undefined);
+  if (!rewritten) return undefined;
   if (before.stage !== after.stage || before.funnel !== after.funnel) return undefined;
   const restored: Partial<Lead> = {};
   for (const key of ENGINE_STATE) {

@@ -233,4 +233,38 @@ describe("decideLeadChange", () => {
       deltas: [{ repId: "rep-1", stage: "lead", count: 0, amount: 30 }],
     });
   });
+
+  it("puts back the engine's state when a writer rewrites the whole lead, even repeating its entry time", () => {
+    const before = aLead({
+      stage: "lead",
+      grade: "B",
+      gradeRule: "mid-size",
+      counted: "standard#lead#120000#rep-1",
+      dueAt: "2026-11-21T02:00:00.000Z",
+      duePk: "DWELL#3",
+      dueSk: "2026-11-21T02:00:00.000Z#L1",
+      stageEnteredAt: "2026-11-16T02:00:00.000Z",
+    });
+    const after = aLead({
+      stage: "lead",
+      stageEnteredAt: "2026-11-16T02:00:00.000Z",
+      name: "Renamed in the CRM",
+    });
+    const ledger = decideLeadChange(rules, { before, after, at: 0 }).find(
+      (d) => d.kind === "ledger",
+    );
+    expect(ledger).toMatchObject({
+      deltas: [],
+      counted: { from: undefined, to: "standard#lead#120000#rep-1" },
+      restore: {
+        grade: "B",
+        gradeRule: "mid-size",
+        dueAt: "2026-11-21T02:00:00.000Z",
+        duePk: "DWELL#3",
+      },
+    });
+    expect(decideLeadChange(rules, { before, after, at: 0 }).some((d) => d.kind === "grade")).toBe(
+      false,
+    );
+  });
 });
