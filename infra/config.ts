@@ -1,7 +1,7 @@
 /**
  * Deployment settings, read from CDK context (cdk.json, overridden per deploy with
  * `-c stage=prod -c sender=funnel@corp.example`). Everything else a deployment runs comes from
- * rules/ in git, so this stays small on purpose.
+ * rules/ in git, so this stays small on purpose. The README's "Deploy to AWS" lists every key.
  */
 export interface FunnelConfig {
   /** Names the stack and tells throwaway stages (dev) from ones whose data must survive. */
@@ -13,11 +13,21 @@ export interface FunnelConfig {
   sender?: string;
   /** DynamoDB table name; default funnel-rules-<stage>. */
   tableName: string;
-  /** Where alarms (e.g. messages in a dead-letter queue) are emailed; absent: no alarms. */
+  /**
+   * Subscribed by email to the alarm topic (the address must confirm the subscription). Absent:
+   * the alarms and the topic exist all the same; subscribe to the topic some other way.
+   */
   alarmEmail?: string;
-  /** Blocks DeleteTable on the table itself, on top of the stack's removal policy. */
+  /** Blocks DeleteTable on the table itself, on top of the removal policy. */
   deletionProtection: boolean;
+  /**
+   * What happens to the table and the log groups when the stack is deleted or they are replaced:
+   * `retain` keeps them (the default for every stage but dev), `destroy` deletes them.
+   */
+  removalPolicy: RemovalPolicyName;
 }
+
+export type RemovalPolicyName = "retain" | "destroy";
 
 /** Context values as CDK hands them over: cdk.json gives JSON values, `-c key=value` strings. */
 export type ContextReader = (key: string) => unknown;
@@ -34,7 +44,7 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 // DynamoDB's own limits on a table name.
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
-/** Stages whose data is disposable: the table and logs go with the stack. */
+/** Stages whose data is disposable by default: the table and logs go with the stack. */
 export function isThrowawayStage(stage: string): boolean {
   return stage === "dev";
 }
@@ -64,13 +74,24 @@ export function readFunnelConfig(context: ContextReader): FunnelConfig {
       `context "tableName" must be 3-255 letters, digits, "_", "-" or ".": ${JSON.stringify(tableName)}`,
     );
   }
+  const removalPolicy = optionalString(context, "removalPolicy") ?? defaultRemovalPolicy(stage);
+  if (removalPolicy !== "retain" && removalPolicy !== "destroy") {
+    throw new InfraConfigError(
+      `context "removalPolicy" must be retain or destroy, got ${JSON.stringify(removalPolicy)}`,
+    );
+  }
   return {
     stage,
     sender,
     tableName,
     alarmEmail,
     deletionProtection: optionalBoolean(context, "deletionProtection") ?? !isThrowawayStage(stage),
+    removalPolicy,
   };
+}
+
+function defaultRemovalPolicy(stage: string): RemovalPolicyName {
+  return isThrowawayStage(stage) ? "destroy" : "retain";
 }
 
 function optionalString(context: ContextReader, key: string): string | undefined {

@@ -1,21 +1,31 @@
 import { fileURLToPath } from "node:url";
 import type { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { BUNDLED_RULES_FILE } from "../functions/adapters/bundled-rules";
 
-/** The repository root: entries, rules/ and package-lock.json are found from here, not the cwd. */
+/** The repository root: entries and package-lock.json are found from here, not the cwd. */
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Where the rules sit inside the bundle. Lambda starts the function in /var/task (the bundle), so
- * the loader's relative RULES_DIR resolves to /var/task/rules, exactly as `rules` does locally.
+ * the relative RULES_DIR resolves to /var/task/rules.
  */
 export const BUNDLED_RULES_DIR = "rules";
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/**
+ * Provided by the Lambda Node.js runtime (SDK v3), so not bundled: with them a bundle was ~840 KB
+ * and took noticeably longer to load on a cold start; without them it stays under 250 KB. The
+ * price is that AWS, not package-lock.json, picks the SDK version on Lambda; the code only uses
+ * long-stable SDK v3 APIs (DynamoDB document client, SES SendEmail).
+ */
+export const RUNTIME_PROVIDED_MODULES = ["@aws-sdk/*"];
 
 export interface FunnelFunctionProps {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -24,10 +34,10 @@ export interface FunnelFunctionProps {
   timeout: Duration;
   tableName: string;
   /**
-   * The rules directory the app validated (absolute); its rule files are copied into the bundle,
-   * so what was validated at synth is what runs.
+   * The validated rules as written by writeRulesBundle() (absolute path): copied into the bundle,
+   * so what was validated at synth is what runs, and a rules change changes the asset hash.
    */
-  rulesDir: string;
+  rulesBundle: string;
   /** Extra environment, e.g. FUNNEL_SENDER. */
   environment?: Record<string, string>;
   /** For the log group: whether the logs go with the stack. */
@@ -41,6 +51,7 @@ export interface FunnelFunctionProps {
 export class FunnelFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: FunnelFunctionProps) {
     super(scope, id);
@@ -49,6 +60,19 @@ export class FunnelFunction extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy,
     });
+
+    // An own role instead of the AWSLambdaBasicExecutionRole managed policy, which may create and
+    // write any log group in the account: this one writes to its own log group only.
+    this.role = new iam.Role(this, "Role", {
+      description: `Runs ${props.entry}`,
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
 
     this.function = new NodejsFunction(this, "Function", {
       entry: `${PROJECT_ROOT}/${props.entry}`,
@@ -59,6 +83,7 @@ export class FunnelFunction extends Construct {
       architecture: FUNCTION_ARCHITECTURE,
       memorySize: 512,
       timeout: props.timeout,
+      role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
@@ -84,19 +109,15 @@ export class FunnelFunction extends Construct {
         sourceMap: true,
         // Stack traces need the mappings, not a second copy of the sources in every bundle.
         sourcesContent: false,
-        // Bundle the AWS SDK instead of using the runtime's copy, so a deploy runs the SDK
-        // versions package-lock.json pins and the tests ran against.
-        externalModules: [],
+        externalModules: RUNTIME_PROVIDED_MODULES,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // The rules ship inside the bundle, so a deploy runs exactly the rules in git, and a
-          // rules change changes the asset hash and so redeploys the functions.
-          // Same selection as the loader: *.yaml and *.yml directly in the directory (templates/ is
-          // not part of the rule set).
+          // The validated rule set ships inside the bundle, so a deploy runs exactly the rules in
+          // git, and a rules change changes the asset hash and so redeploys the functions.
           afterBundling: (_inputDir: string, outputDir: string) => [
             `mkdir -p "${outputDir}/${BUNDLED_RULES_DIR}"`,
-            `find "${props.rulesDir}" -maxdepth 1 -type f \\( -name '*.yaml' -o -name '*.yml' \\) -exec cp {} "${outputDir}/${BUNDLED_RULES_DIR}/" \\;`,
+            `cp "${props.rulesBundle}" "${outputDir}/${BUNDLED_RULES_DIR}/${BUNDLED_RULES_FILE}"`,
           ],
         },
       },

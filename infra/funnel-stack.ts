@@ -1,33 +1,60 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import { join } from "node:path";
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Stage,
+  TimeZone,
+  Validations,
+} from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
-import * as sns from "aws-cdk-lib/aws-sns";
-import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import type { LoadedRules } from "../functions/adapters/rules-loader";
 import { tableDesign } from "../functions/adapters/table-design";
 import type { RuleSet } from "../functions/core/rules/rule-set";
 import { toEventBridgeCron } from "../functions/core/time/schedule";
-import { type FunnelConfig, isThrowawayStage } from "./config";
+import type { FunnelConfig } from "./config";
+import { FunnelAlarms } from "./funnel-alarms";
 import { FunnelFunction } from "./funnel-function";
+import { writeRulesBundle } from "./rules-bundle";
 
 export interface FunnelStackProps extends StackProps {
   config: FunnelConfig;
-  /** The validated rules: their schedules become EventBridge schedules. */
-  rules: RuleSet;
-  /** The directory `rules` was loaded from (absolute); it ships inside both functions. */
-  rulesDir: string;
+  /**
+   * The rules as loadRulesSync() validated them: their schedules become EventBridge schedules and
+   * the validated set ships inside both functions.
+   */
+  rules: LoadedRules;
 }
 
 /**
- * One funnel deployment: the table, the function that reacts to lead changes on its stream, and
- * the function EventBridge Scheduler runs for each schedule in the rules.
+ * The DynamoDB actions the functions' code uses (Get, BatchGet, Put, Update, TransactWrite and
+ * BatchWrite of puts, updates, deletes and condition checks, Query) and nothing else: no Scan
+ * (`funnel reconcile` scans, from an operator's machine), no table management. A new kind of
+ * DynamoDB call in functions/ needs its action here.
+ */
+export const TABLE_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:UpdateItem",
+];
+
+/**
+ * One funnel deployment: the table, the function that reacts to lead changes on its stream, the
+ * function EventBridge Scheduler runs for each schedule in the rules, and the alarms.
  */
 export class FunnelStack extends Stack {
   readonly table: dynamodb.Table;
@@ -35,18 +62,23 @@ export class FunnelStack extends Stack {
   readonly scheduledFunction: FunnelFunction;
   /** Failed stream batches and undeliverable schedule runs land here; alarms watch them. */
   readonly deadLetterQueues: { stream: sqs.Queue; scheduler: sqs.Queue };
+  readonly alarms: FunnelAlarms;
   /** The From address the functions send with and the only one SES lets them use. */
   readonly sender: string;
 
   constructor(scope: Construct, id: string, props: FunnelStackProps) {
     super(scope, id, props);
-    const { config, rules } = props;
-    const removalPolicy = isThrowawayStage(config.stage)
-      ? RemovalPolicy.DESTROY
-      : RemovalPolicy.RETAIN;
+    const { config } = props;
+    const { rules } = props.rules;
+    const removalPolicy =
+      config.removalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.sender = config.sender ?? rules.settings.sender;
 
     this.table = createTable(this, config, removalPolicy);
+
+    // Written next to the cloud assembly, then copied into each bundle by its bundling hook.
+    const outdir = Stage.of(this)?.outdir ?? ".";
+    const rulesBundle = writeRulesBundle(props.rules, join(outdir, `${this.artifactId}.rules`));
 
     const environment = { FUNNEL_SENDER: this.sender };
     this.streamFunction = new FunnelFunction(this, "StreamFunction", {
@@ -55,7 +87,7 @@ export class FunnelStack extends Stack {
       // Departures run here: a rep with thousands of leads is reassigned in one invocation.
       timeout: Duration.minutes(5),
       tableName: this.table.tableName,
-      rulesDir: props.rulesDir,
+      rulesBundle: rulesBundle.path,
       environment,
       removalPolicy,
     });
@@ -64,34 +96,63 @@ export class FunnelStack extends Stack {
       description: "Runs the scheduled jobs of the funnel rules (sweeps, reports, outbox)",
       timeout: Duration.minutes(5),
       tableName: this.table.tableName,
-      rulesDir: props.rulesDir,
+      rulesBundle: rulesBundle.path,
       environment,
       removalPolicy,
     });
 
+    const tableAccess = [
+      new iam.PolicyStatement({ actions: TABLE_ACTIONS, resources: [this.table.tableArn] }),
+      // The indexes are only queried, and only the ones the table design declares.
+      new iam.PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: Object.keys(tableDesign.indexes).map(
+          (name) => `${this.table.tableArn}/index/${name}`,
+        ),
+      }),
+    ];
     const sendEmail = new iam.PolicyStatement({
       actions: ["ses:SendEmail", "ses:SendRawEmail"],
-      resources: [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })],
-      // Whatever identities the account has verified, these functions can only send as the sender.
+      // SES authorizes a send against the address's own identity when it is verified, else against
+      // its domain's: both are listed, whichever of them the account has verified.
+      resources: [this.sender, domainOf(this.sender)].map((identity) =>
+        this.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
+      ),
+      // Even with a verified domain, these functions can only send as the sender.
       conditions: { StringEquals: { "ses:FromAddress": this.sender } },
     });
-    for (const fn of [this.streamFunction.function, this.scheduledFunction.function]) {
-      this.table.grantReadWriteData(fn);
-      fn.addToRolePolicy(sendEmail);
+    for (const fn of [this.streamFunction, this.scheduledFunction]) {
+      for (const statement of [...tableAccess, sendEmail]) fn.role.addToPolicy(statement);
     }
 
     this.deadLetterQueues = {
-      stream: deadLetterQueue(this, "StreamDeadLetterQueue"),
-      scheduler: deadLetterQueue(this, "SchedulerDeadLetterQueue"),
+      stream: deadLetterQueue(this, "StreamDeadLetterQueue", "failed stream batches"),
+      scheduler: deadLetterQueue(this, "SchedulerDeadLetterQueue", "undeliverable schedule runs"),
     };
     this.connectStream(this.deadLetterQueues.stream);
     this.createSchedules(rules, this.deadLetterQueues.scheduler);
-    if (config.alarmEmail !== undefined) this.alarmOnDeadLetters(config.alarmEmail);
+
+    this.alarms = new FunnelAlarms(this, "Alarms", {
+      stage: config.stage,
+      alarmEmail: config.alarmEmail,
+      functions: {
+        stream: this.streamFunction.function,
+        scheduled: this.scheduledFunction.function,
+      },
+      streamFunction: this.streamFunction.function,
+      scheduledLogGroup: this.scheduledFunction.logGroup,
+      failureQueues: this.deadLetterQueues,
+    });
 
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "StreamFunctionName", { value: this.streamFunction.function.functionName });
     new CfnOutput(this, "ScheduledFunctionName", {
       value: this.scheduledFunction.function.functionName,
+    });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "RuleSetSha256", {
+      description: "SHA-256 of the validated rule set both functions run (rules/rule-set.json)",
+      value: rulesBundle.bundle.sourceSha256,
     });
   }
 
@@ -118,6 +179,11 @@ export class FunnelStack extends Stack {
         ],
       }),
     );
+    Validations.of(this.streamFunction.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "dynamodb:ListStreams, granted by the stream event source, has no resource-level permissions and needs Resource *; the stream's own actions (DescribeStream, GetRecords, GetShardIterator) are limited to this table's stream.",
+    });
   }
 
   private createSchedules(rules: RuleSet, deadLetters: sqs.Queue): void {
@@ -155,22 +221,13 @@ export class FunnelStack extends Stack {
         }),
       });
     }
-  }
-
-  private alarmOnDeadLetters(email: string): void {
-    const topic = new sns.Topic(this, "AlarmTopic", { enforceSSL: true });
-    topic.addSubscription(new subscriptions.EmailSubscription(email));
-    for (const [name, queue] of Object.entries(this.deadLetterQueues)) {
-      const alarm = new cloudwatch.Alarm(this, `${name}DeadLettersAlarm`, {
-        alarmDescription: `Messages in the ${name} dead-letter queue: funnel work was dropped after retries`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    }
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(
+        this.scheduledFunction.function.node.defaultChild as lambda.CfnFunction,
+      )}.Arn>:*]`,
+      reason:
+        "The scheduled function's ARN with :*, granted by the Scheduler target, covers that one function's versions and aliases only.",
+    });
   }
 }
 
@@ -206,12 +263,22 @@ function createTable(
   return table;
 }
 
-function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  return new sqs.Queue(scope, id, {
+function deadLetterQueue(scope: Construct, id: string, holds: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
     // SQS-managed keys: no KMS key policy to keep in step with Lambda and Scheduler.
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     // The longest SQS allows, to leave time to inspect and replay what failed.
     retentionPeriod: Duration.days(14),
   });
+  Validations.of(queue).acknowledge({
+    id: "AwsSolutions-SQS3",
+    reason: `This queue is itself a dead-letter queue (${holds}); nothing consumes it automatically, so a dead-letter queue behind it would never receive anything. An alarm fires on its first message.`,
+  });
+  return queue;
+}
+
+/** `corp.example` for `funnel@corp.example`: the domain identity that may cover the sender. */
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1);
 }

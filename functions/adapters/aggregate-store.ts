@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
-import type { RepLoad } from "../core/distribution/rep-load";
-import { findFunnel, findStage, type RuleSet } from "../core/rules/rule-set";
+import { loadsFromHoldings, type RepLoad } from "../core/distribution/rep-load";
+import type { RuleSet } from "../core/rules/rule-set";
 
 export interface AggregateRow {
   repId: string;
@@ -44,16 +44,6 @@ export class AggregateStore {
 
   /** What each rep holds now: per stage, and open leads in all (terminal stages are not open). */
   async loads(rules: RuleSet): Promise<Map<string, RepLoad>> {
-    const loads = new Map<string, RepLoad>();
-    for (const row of await this.all()) {
-      if (row.count === 0) continue;
-      const load = loads.get(row.repId) ?? { open: 0, byStage: new Map<string, number>() };
-      load.byStage.set(`${row.funnel}#${row.stage}`, row.count);
-      const funnel = findFunnel(rules, row.funnel);
-      const stage = funnel && findStage(funnel, row.stage);
-      if (stage !== undefined && stage.terminal === undefined) load.open += row.count;
-      loads.set(row.repId, load);
-    }
-    return loads;
+    return loadsFromHoldings(rules, await this.all());
   }
 }

@@ -97,8 +97,9 @@ export class Outbox {
   }
 
   /**
-   * How many emails are pending and when the oldest was queued, due or not (one waiting for its
-   * next retry counts too). Reads only the outbox timers, which exist for pending emails alone.
+   * How many emails are unsent and when the oldest was queued, due or not (one waiting for its
+   * next retry or claimed by a drain counts too). Reads only the outbox timers, which exist for
+   * unsent emails alone.
    */
   async backlog(): Promise<{ pending: number; oldestCreatedAt?: string }> {
     // "9999" sorts after every ISO time: no upper bound.

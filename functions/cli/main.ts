@@ -1,10 +1,23 @@
 import { suggestion } from "../core/rules/did-you-mean";
 import { type Command, UsageError } from "./command";
+import { exportCommand } from "./commands/export";
+import { importCommand } from "./commands/import";
+import { planCommand } from "./commands/plan";
 import { reconcileCommand } from "./commands/reconcile";
+import { reportCommand } from "./commands/report";
+import { testCommand } from "./commands/test";
 import { validateCommand } from "./commands/validate";
 
 /** Every subcommand; a new one is a file under commands/ and a line here. */
-const COMMANDS: readonly Command[] = [validateCommand, reconcileCommand];
+const COMMANDS: readonly Command[] = [
+  validateCommand,
+  reconcileCommand,
+  testCommand,
+  reportCommand,
+  importCommand,
+  exportCommand,
+  planCommand,
+];
 
 const HELP_FLAGS = ["--help", "-h"];
 

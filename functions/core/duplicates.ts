@@ -1,4 +1,5 @@
 import { fieldValue } from "./conditions";
+import type { AssignDecision } from "./decisions";
 import type { Lead } from "./records/lead";
 import { findFunnel, findStage, type RuleSet } from "./rules/rule-set";
 
@@ -46,4 +47,24 @@ export function pickDuplicate(rules: RuleSet, lead: Lead, candidates: Lead[]): L
     .sort((a, b) =>
       (a.createdAt ?? a.id).toString().localeCompare((b.createdAt ?? b.id).toString()),
     )[0];
+}
+
+/** A new lead that duplicates an open lead goes to that lead's owner, linked (the reason says why). */
+export function duplicateAssignment(
+  rules: RuleSet,
+  lead: Lead,
+  duplicate: Lead & { owner: string },
+): AssignDecision {
+  const keys = matchKeys(rules, lead);
+  const same = matchKeys(rules, duplicate)
+    .filter((k) => keys.includes(k))
+    .map((k) => k.split("=")[0])
+    .join(" and ");
+  return {
+    kind: "assign",
+    leadId: lead.id,
+    repId: duplicate.owner,
+    via: "duplicate",
+    reason: `duplicate of ${duplicate.id} (same ${same}): goes to its owner ${duplicate.owner}, linked`,
+  };
 }

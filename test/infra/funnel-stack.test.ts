@@ -1,93 +1,86 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { App } from "aws-cdk-lib";
+import type { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BUNDLED_RULES_FILE,
+  type BundledRules,
+  sourceDigest,
+} from "../../functions/adapters/bundled-rules";
+import { Outbox } from "../../functions/adapters/outbox";
 import { type LoadedRules, loadRulesSync } from "../../functions/adapters/rules-loader";
 import { createTableInput } from "../../functions/adapters/table-design";
 import { toEventBridgeCron } from "../../functions/core/time/schedule";
-import { InfraConfigError, readFunnelConfig } from "../../infra/config";
-import { FunnelStack } from "../../infra/funnel-stack";
+import { ITERATOR_AGE_LIMIT, OUTBOX_PENDING_LIMIT } from "../../infra/funnel-alarms";
+import { TABLE_ACTIONS } from "../../infra/funnel-stack";
+import { useLocalStack } from "../support/local-stack";
+import {
+  actionsOf,
+  lambdaTaskDir,
+  logicalIdOf,
+  only,
+  type Resource,
+  RULES_DIR,
+  resourcesOf,
+  statementsOf,
+  synthesize,
+  unacknowledgedNagFindings,
+} from "./stack-support";
 
-const ROOT = join(import.meta.dirname, "../..");
-const RULES_DIR = join(ROOT, "rules");
-/** cdk.json's context (stage, feature flags), so the test synthesizes what `cdk synth` does. */
-const CDK_CONTEXT = JSON.parse(readFileSync(join(ROOT, "cdk.json"), "utf8")).context as Record<
-  string,
-  unknown
->;
+/** The issue's budget per function bundle (index.mjs, minified), in bytes. */
+const MAX_BUNDLE_BYTES = 250_000;
 
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; the assertions check its shape.
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
-type Statement = {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-};
-
-function synthesize(context: Record<string, unknown>, outdir: string, loaded: LoadedRules) {
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, ...context } });
-  const config = readFunnelConfig((key) => app.node.tryGetContext(key));
-  const stack = new FunnelStack(app, `FunnelRules-${config.stage}`, {
-    config,
-    rules: loaded.rules,
-    rulesDir: RULES_DIR,
-  });
-  return { stack, template: Template.fromStack(stack) };
-}
-
-function resourcesOf(template: Template, type: string): [string, Resource][] {
-  return Object.entries(template.findResources(type)) as [string, Resource][];
-}
-
-function only<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
-
-function logicalIdOf(template: Template, type: string, pathPart: string): string {
-  const found = Object.entries(template.findResources(type)).filter(([id]) =>
-    id.startsWith(pathPart),
-  );
-  return only(found)[0];
-}
-
-function statementsOf(template: Template): Statement[] {
-  return resourcesOf(template, "AWS::IAM::Policy").flatMap(
-    ([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[],
-  );
-}
-
-function actionsOf(statement: Statement): string[] {
-  return typeof statement.Action === "string" ? [statement.Action] : statement.Action;
-}
+const localStack = useLocalStack();
 
 describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
   let outdir: string;
   let loaded: LoadedRules;
+  let app: App;
   let template: Template;
   let streamFn: string;
   let scheduledFn: string;
+  const taskDirs: string[] = [];
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), "funnel-synth-"));
     loaded = loadRulesSync(RULES_DIR);
-    template = synthesize({}, outdir, loaded).template;
+    ({ app, template } = synthesize({}, outdir, loaded));
     streamFn = logicalIdOf(template, "AWS::Lambda::Function", "StreamFunction");
     scheduledFn = logicalIdOf(template, "AWS::Lambda::Function", "ScheduledFunction");
   });
 
   afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    for (const dir of [outdir, ...taskDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   function assetDirOf(functionId: string): string {
     const fn = template.toJSON().Resources[functionId] as Resource;
     const key = fn.Properties.Code.S3Key as string;
     return join(outdir, `asset.${key.replace(/\.zip$/, "")}`);
+  }
+
+  function taskDirOf(functionId: string): string {
+    const dir = lambdaTaskDir(assetDirOf(functionId));
+    taskDirs.push(dir);
+    return dir;
+  }
+
+  function roleOf(functionId: string): string {
+    const fn = template.toJSON().Resources[functionId] as Resource;
+    return fn.Properties.Role["Fn::GetAtt"][0] as string;
+  }
+
+  /** Runs `script` as an ES module in `cwd` with only the given environment, as Lambda would. */
+  function runInTask(cwd: string, script: string, env: Record<string, string>) {
+    return spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", RULES_DIR: "rules", AWS_REGION: "us-east-1", ...env },
+      encoding: "utf8",
+    });
   }
 
   it("builds the table exactly as createTableInput describes it", () => {
@@ -123,6 +116,9 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
     expect(table.Properties.TableName).toBe("funnel-rules-dev");
     expect(table.Properties.DeletionProtectionEnabled).toBe(false);
     expect(table.DeletionPolicy).toBe("Delete");
+    for (const [, group] of resourcesOf(template, "AWS::Logs::LogGroup")) {
+      expect(group.DeletionPolicy).toBe("Delete");
+    }
   });
 
   it("creates one schedule per rules schedule, in the rules' time zone, with the job's input", () => {
@@ -158,18 +154,15 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
   });
 
   it("lets the scheduler role invoke only the scheduled function (and dead-letter its runs)", () => {
-    const [roleId, role] = only(
-      resourcesOf(template, "AWS::IAM::Role").filter(([id]) => id.startsWith("SchedulerRole")),
-    );
+    const roleId = logicalIdOf(template, "AWS::IAM::Role", "SchedulerRole");
+    const role = template.toJSON().Resources[roleId] as Resource;
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      expect.objectContaining({ Principal: { Service: "scheduler.amazonaws.com" } }),
+      expect.objectContaining({
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+      }),
     ]);
-    const policy = only(
-      resourcesOf(template, "AWS::IAM::Policy").filter(([, p]) =>
-        JSON.stringify(p.Properties.Roles).includes(roleId),
-      ),
-    )[1];
-    const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+    const statements = statementsOf(template, roleId);
     expect(statements.flatMap(actionsOf).sort()).toEqual([
       "lambda:InvokeFunction",
       "sqs:SendMessage",
@@ -198,29 +191,75 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
     });
   });
 
-  it("encrypts both dead-letter queues", () => {
+  it("encrypts both dead-letter queues and keeps their messages 14 days", () => {
     const queues = resourcesOf(template, "AWS::SQS::Queue");
     expect(queues).toHaveLength(2);
-    for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const [, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    }
   });
 
-  it("lets both functions send email only as the rules' sender, and grants no wildcard actions", () => {
-    const statements = statementsOf(template);
-    const ses = statements.filter((s) => actionsOf(s).some((action) => action.startsWith("ses:")));
-    expect(ses).toHaveLength(2);
-    for (const statement of ses) {
-      expect(actionsOf(statement).sort()).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
-      expect(statement.Condition).toEqual({
+  it("lets both functions send email only as the rules' sender, through its address or domain identity", () => {
+    for (const fn of [streamFn, scheduledFn]) {
+      const ses = only(
+        statementsOf(template, roleOf(fn)).filter((s) =>
+          actionsOf(s).some((action) => action.startsWith("ses:")),
+        ),
+      );
+      expect(actionsOf(ses).sort()).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+      expect(ses.Condition).toEqual({
         StringEquals: { "ses:FromAddress": loaded.rules.settings.sender },
       });
-      expect(JSON.stringify(statement.Resource)).toMatch(/:ses:.*:identity\/\*"/);
+      const identities = (ses.Resource as unknown[]).map((arn) =>
+        JSON.stringify(arn).replace(/^.*:identity\/(.*?)"\]\]\}$/, "$1"),
+      );
+      expect(identities.sort()).toEqual(["example.com", "funnel@example.com"]);
     }
-    for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
   });
 
-  it("gives both functions table access, the runtime, arm64, JSON logs and the environment", () => {
-    const statements = statementsOf(template);
-    expect(statements.filter((s) => actionsOf(s).includes("dynamodb:PutItem"))).toHaveLength(2);
+  it("gives each function the table's item actions and only Query on its declared indexes", () => {
+    const tableId = logicalIdOf(template, "AWS::DynamoDB::Table", "Table");
+    for (const fn of [streamFn, scheduledFn]) {
+      const dynamo = statementsOf(template, roleOf(fn)).filter((s) =>
+        actionsOf(s).some((a) =>
+          /^dynamodb:(?!ListStreams|DescribeStream|GetRecords|GetShard)/.test(a),
+        ),
+      );
+      const onTable = dynamo.find(
+        (s) => JSON.stringify(s.Resource) === JSON.stringify({ "Fn::GetAtt": [tableId, "Arn"] }),
+      );
+      expect(actionsOf(onTable as never).sort()).toEqual([...TABLE_ACTIONS].sort());
+      const onIndexes = dynamo.filter((s) => s !== onTable);
+      expect(onIndexes.flatMap(actionsOf)).toEqual(["dynamodb:Query"]);
+      const indexNames = JSON.stringify(only(onIndexes).Resource).match(/\/index\/[A-Za-z]+/g);
+      expect(indexNames?.sort()).toEqual(["/index/byDue", "/index/byKind", "/index/byOwner"]);
+    }
+    const actions = statementsOf(template).flatMap(actionsOf);
+    expect(actions).not.toContain("dynamodb:Scan");
+    for (const action of actions) expect(action).not.toContain("*");
+  });
+
+  it("lets each function write its own log group only, with no managed policies", () => {
+    for (const fn of [streamFn, scheduledFn]) {
+      const role = template.toJSON().Resources[roleOf(fn)] as Resource;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const logsStatement = only(
+        statementsOf(template, roleOf(fn)).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith("logs:")),
+        ),
+      );
+      expect(actionsOf(logsStatement).sort()).toEqual([
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+      ]);
+      const fnProps = (template.toJSON().Resources[fn] as Resource).Properties;
+      const group = fnProps.LoggingConfig.LogGroup.Ref as string;
+      expect(logsStatement.Resource).toEqual({ "Fn::GetAtt": [group, "Arn"] });
+    }
+  });
+
+  it("gives both functions the runtime, arm64, JSON logs and the environment", () => {
     for (const id of [streamFn, scheduledFn]) {
       const fn = template.toJSON().Resources[id] as Resource;
       expect(fn.Properties).toMatchObject({
@@ -228,6 +267,7 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
         Architectures: ["arm64"],
         Handler: "index.handler",
         MemorySize: 512,
+        Timeout: 300,
         LoggingConfig: { LogFormat: "JSON" },
         Environment: {
           Variables: {
@@ -240,150 +280,187 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
         },
       });
     }
-    expect((template.toJSON().Resources[scheduledFn] as Resource).Properties.Timeout).toBe(300);
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
-  it("ships exactly the rule files it validated inside both bundles", () => {
+  it("alarms to one topic on dead letters, errors, throttles, iterator age and old pending emails", () => {
+    const topicId = logicalIdOf(template, "AWS::SNS::Topic", "AlarmsTopic");
+    // Without alarmEmail the topic has no subscription; subscribe it another way.
+    expect(resourcesOf(template, "AWS::SNS::Subscription")).toEqual([]);
+    const alarms = resourcesOf(template, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties);
+    const summary = alarms
+      .map((a) => {
+        const dimensions = JSON.stringify(a.Dimensions ?? []);
+        const subject = [streamFn, scheduledFn, "StreamDeadLetterQueue", "SchedulerDeadLetterQueue"]
+          .filter((id) => dimensions.includes(id))
+          .join("");
+        return `${a.MetricName} ${a.Statistic} ${subject} >= ${a.Threshold}`;
+      })
+      .sort();
+    expect(summary).toEqual(
+      [
+        `ApproximateNumberOfMessagesVisible Maximum StreamDeadLetterQueue >= 1`,
+        `ApproximateNumberOfMessagesVisible Maximum SchedulerDeadLetterQueue >= 1`,
+        `Errors Sum ${streamFn} >= 1`,
+        `Errors Sum ${scheduledFn} >= 1`,
+        `Throttles Sum ${streamFn} >= 1`,
+        `Throttles Sum ${scheduledFn} >= 1`,
+        `IteratorAge Maximum ${streamFn} >= ${ITERATOR_AGE_LIMIT.toMilliseconds()}`,
+        `OutboxOldestPendingSeconds Maximum  >= ${OUTBOX_PENDING_LIMIT.toSeconds()}`,
+      ].sort(),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.ComparisonOperator).toBe("GreaterThanOrEqualToThreshold");
+      expect(alarm.TreatMissingData).toBe("notBreaching");
+      expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.AlarmDescription).toEqual(expect.any(String));
+    }
+    const [, topicPolicy] = only(resourcesOf(template, "AWS::SNS::TopicPolicy"));
+    expect(JSON.stringify(topicPolicy.Properties)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it("turns the scheduled function's outbox backlog log line into the alarmed metric", () => {
+    const [, filter] = only(resourcesOf(template, "AWS::Logs::MetricFilter"));
+    const scheduled = (template.toJSON().Resources[scheduledFn] as Resource).Properties;
+    expect(filter.Properties).toEqual({
+      LogGroupName: scheduled.LoggingConfig.LogGroup,
+      FilterPattern: "{ $.outboxOldestPendingSeconds >= 0 }",
+      MetricTransformations: [
+        {
+          MetricNamespace: "FunnelRules/dev",
+          MetricName: "OutboxOldestPendingSeconds",
+          MetricValue: "$.outboxOldestPendingSeconds",
+          Unit: "Seconds",
+        },
+      ],
+    });
+    const alarm = resourcesOf(template, "AWS::CloudWatch::Alarm")
+      .map(([, a]) => a.Properties)
+      .find((a) => a.MetricName === "OutboxOldestPendingSeconds");
+    expect(alarm).toMatchObject({ Namespace: "FunnelRules/dev", Period: 900 });
+  });
+
+  it("has no cdk-nag AWS Solutions finding that is not acknowledged next to its resource", () => {
+    expect(unacknowledgedNagFindings(app)).toEqual([]);
+  });
+
+  it("ships the validated rule set, traceable to the rule files, inside both bundles", () => {
     const validated = loaded.files.map((file) => basename(file)).sort();
     for (const id of [streamFn, scheduledFn]) {
       const dir = assetDirOf(id);
-      expect(readdirSync(dir)).toEqual(
-        expect.arrayContaining(["index.mjs", "index.mjs.map", "rules"]),
-      );
-      expect(readdirSync(join(dir, "rules")).sort()).toEqual(validated);
-      for (const name of validated) {
-        expect(readFileSync(join(dir, "rules", name), "utf8")).toBe(
-          readFileSync(join(RULES_DIR, name), "utf8"),
-        );
+      expect(readdirSync(dir).sort()).toEqual(["index.mjs", "index.mjs.map", "rules"]);
+      expect(readdirSync(join(dir, "rules"))).toEqual([BUNDLED_RULES_FILE]);
+      const bundle = JSON.parse(
+        readFileSync(join(dir, "rules", BUNDLED_RULES_FILE), "utf8"),
+      ) as BundledRules;
+      expect(bundle.source).toEqual(loaded.source);
+      expect(bundle.sourceSha256).toBe(sourceDigest(loaded.source));
+      expect(bundle.files.map((f) => f.name)).toEqual(validated);
+      for (const file of bundle.files) {
+        const text = readFileSync(join(RULES_DIR, file.name));
+        expect(file.sha256).toBe(createHash("sha256").update(text).digest("hex"));
       }
+    }
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.RuleSetSha256?.Value).toBe(sourceDigest(loaded.source));
+  });
+
+  it("keeps each bundle within 250 KB minified, with the AWS SDK left to the Lambda runtime", () => {
+    for (const id of [streamFn, scheduledFn]) {
+      const code = join(assetDirOf(id), "index.mjs");
+      expect(statSync(code).size, `${id} index.mjs`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+      const source = readFileSync(code, "utf8");
+      expect(source).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
+      // Neither the YAML parser nor the JSON Schema validator is in a bundle.
+      expect(source).not.toContain("YAMLParseError");
+      expect(source).not.toContain("strictSchema");
     }
   });
 
-  it("bundles a stream handler that starts in its bundle directory and finds the rules there", () => {
-    // Lambda runs the handler with the bundle (/var/task) as cwd; an aggregate item (the engine's
-    // own) is ignored, so the run touches no AWS.
+  it("bundles a stream handler that runs from its bundle with only the runtime's SDK beside it", () => {
+    // An aggregate item (the engine's own) is ignored, so the run touches no AWS.
     const script = `
       const { handler } = await import("./index.mjs");
       const record = { eventID: "1", eventName: "INSERT",
         dynamodb: { Keys: { pk: { S: "AGG#r1" }, sk: { S: "standard#lead" } }, NewImage: { pk: { S: "AGG#r1" } } } };
       console.log(JSON.stringify(await handler({ Records: [record] })));`;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: assetDirOf(streamFn),
-      env: { PATH: process.env.PATH, TABLE_NAME: "t", RULES_DIR: "rules", AWS_REGION: "us-east-1" },
-      encoding: "utf8",
-    });
+    const run = runInTask(taskDirOf(streamFn), script, { TABLE_NAME: "t" });
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ batchItemFailures: [] });
   });
 
-  it("outputs the table and function names", () => {
+  it("refuses to start on a bundled rule set that is not the one synth validated", () => {
+    const task = taskDirOf(streamFn);
+    const path = join(task, "rules", BUNDLED_RULES_FILE);
+    const bundle = JSON.parse(readFileSync(path, "utf8")) as BundledRules;
+    bundle.source.schedules = [];
+    writeFileSync(path, JSON.stringify(bundle));
+    const script = `
+      const { handler } = await import("./index.mjs");
+      await handler({ Records: [] });`;
+    const run = runInTask(task, script, { TABLE_NAME: "t" });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("the rules differ from the ones synth validated");
+  });
+
+  it("bundles a scheduled handler that logs how long the oldest unsent email has waited", async () => {
+    const table = await localStack.freshTable("infra-outbox");
+    const outbox = new Outbox(localStack.documents, table, { send: async () => "" }, "x@y.z");
+    const twoHoursAgo = Date.now() - 2 * 3_600_000;
+    await outbox.enqueue(
+      {
+        kind: "email",
+        key: "digest#rep-1#run-1",
+        recipientId: "rep-1",
+        to: ["rep-1@example.com"],
+        subject: "s",
+        text: "t",
+        html: "<p>t</p>",
+        reason: "test",
+      },
+      twoHoursAgo,
+    );
+    // A Saturday: the working-days-only sweep skips the run without touching the table, so the
+    // email stays unsent and the backlog line reports it.
+    const event = {
+      scheduleId: "dwell-sweep",
+      job: "sweep",
+      scheduledTime: "2026-11-28T01:00:00.000Z",
+    };
+    const script = `
+      const { handler } = await import("./index.mjs");
+      console.log(JSON.stringify({ result: await handler(${JSON.stringify(event)}) }));`;
+    const run = runInTask(taskDirOf(scheduledFn), script, {
+      TABLE_NAME: table,
+      DYNAMODB_ENDPOINT: localStack.dynamoEndpoint,
+      SES_ENDPOINT: localStack.sesEndpoint,
+    });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)?.result).toMatchObject({ status: "skipped" });
+
+    const [, filter] = only(resourcesOf(template, "AWS::Logs::MetricFilter"));
+    const field = String(filter.Properties.MetricTransformations[0].MetricValue).replace("$.", "");
+    const backlog = only(lines.filter((line) => line.message === "outbox backlog"));
+    expect(backlog.outboxPending).toBe(1);
+    expect(backlog[field]).toBeGreaterThanOrEqual(7200);
+    expect(backlog[field]).toBeLessThan(7200 + 60);
+  });
+
+  it("outputs the table, function names, alarm topic and rule set digest", () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs).sort()).toEqual([
+      "AlarmTopicArn",
+      "RuleSetSha256",
       "ScheduledFunctionName",
       "StreamFunctionName",
       "TableName",
     ]);
-  });
-});
-
-describe("FunnelStack for a stage whose data matters (bundling skipped)", () => {
-  let template: Template;
-  let outdir: string;
-
-  beforeAll(() => {
-    outdir = mkdtempSync(join(tmpdir(), "funnel-synth-"));
-    template = synthesize(
-      {
-        // Bundling is covered above; skipping it keeps this synth fast.
-        "aws:cdk:bundling-stacks": [],
-        stage: "prod",
-        sender: "sales@corp.example",
-        alarmEmail: "ops@corp.example",
-      },
-      outdir,
-      loadRulesSync(RULES_DIR),
-    ).template;
-  });
-
-  afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
-  });
-
-  it("retains the table and its logs, with deletion protection on", () => {
-    const [, table] = only(resourcesOf(template, "AWS::DynamoDB::Table"));
-    expect(table.DeletionPolicy).toBe("Retain");
-    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
-    expect(table.Properties.TableName).toBe("funnel-rules-prod");
-    for (const [, group] of resourcesOf(template, "AWS::Logs::LogGroup")) {
-      expect(group.DeletionPolicy).toBe("Retain");
-    }
-  });
-
-  it("sends as the deployment's sender instead of the rules' one", () => {
-    const ses = statementsOf(template).filter((s) => actionsOf(s).includes("ses:SendEmail"));
-    expect(ses).toHaveLength(2);
-    for (const statement of ses) {
-      expect(statement.Condition?.StringEquals?.["ses:FromAddress"]).toBe("sales@corp.example");
-    }
-    template.allResourcesProperties("AWS::Lambda::Function", {
-      Environment: { Variables: { FUNNEL_SENDER: "sales@corp.example" } },
-    });
-  });
-
-  it("emails an alarm when either dead-letter queue receives a message", () => {
-    template.resourceCountIs("AWS::CloudWatch::Alarm", 2);
-    template.hasResourceProperties("AWS::SNS::Subscription", {
-      Protocol: "email",
-      Endpoint: "ops@corp.example",
-    });
-  });
-});
-
-describe("readFunnelConfig", () => {
-  const from = (values: Record<string, unknown>) => (key: string) => values[key];
-
-  it("defaults to a throwaway dev stage with the rules' sender", () => {
-    expect(readFunnelConfig(from({}))).toEqual({
-      stage: "dev",
-      sender: undefined,
-      tableName: "funnel-rules-dev",
-      alarmEmail: undefined,
-      deletionProtection: false,
-    });
-  });
-
-  it("protects the table of any other stage unless told otherwise, also from `-c` strings", () => {
-    expect(readFunnelConfig(from({ stage: "prod" })).deletionProtection).toBe(true);
-    expect(
-      readFunnelConfig(from({ stage: "prod", deletionProtection: "false" })).deletionProtection,
-    ).toBe(false);
-  });
-
-  it("rejects a stage, sender or flag it cannot use", () => {
-    expect(() => readFunnelConfig(from({ stage: "Prod!" }))).toThrow(InfraConfigError);
-    expect(() => readFunnelConfig(from({ sender: "not-an-email" }))).toThrow(/sender/);
-    expect(() => readFunnelConfig(from({ deletionProtection: "yes" }))).toThrow(/true or false/);
-  });
-});
-
-describe("infra/app.ts", () => {
-  it("fails the synth on invalid rules with their file:line:col messages and no stack trace", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "funnel-app-"));
-    try {
-      mkdirSync(join(cwd, "rules"));
-      writeFileSync(join(cwd, "rules", "settings.yaml"), "version: 1\nsettings:\n  locale: fr\n");
-      const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "infra/app.ts")], {
-        cwd,
-        encoding: "utf8",
-        env: { ...process.env, CDK_OUTDIR: join(cwd, "cdk.out") },
-      });
-      expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(/^rules\/settings\.yaml:3:\d+: /m);
-      expect(run.stderr).not.toMatch(/^\s+at /m);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
   });
 });

@@ -1,3 +1,5 @@
+import { findFunnel, findStage, type RuleSet } from "../rules/rule-set";
+
 /**
  * What a rep already holds, as capacity and least-loaded see it. `byStage` is keyed by
  * stageKey(funnel, stage) because stage ids repeat across funnels.
@@ -35,4 +37,25 @@ export function withAssignment(
   const next = new Map(loads);
   next.set(repId, { open: before.open + 1, byStage });
   return next;
+}
+
+/**
+ * What each rep holds, from the per-rep per-stage aggregate rows: per stage, and open leads in all
+ * (terminal stages are not open). Shared by the aggregate store and `funnel plan`.
+ */
+export function loadsFromHoldings(
+  rules: RuleSet,
+  rows: readonly { repId: string; funnel: string; stage: string; count: number }[],
+): Map<string, RepLoad> {
+  const loads = new Map<string, RepLoad>();
+  for (const row of rows) {
+    if (row.count === 0) continue;
+    const load = loads.get(row.repId) ?? { open: 0, byStage: new Map<string, number>() };
+    load.byStage.set(stageKey(row.funnel, row.stage), row.count);
+    const funnel = findFunnel(rules, row.funnel);
+    const stage = funnel && findStage(funnel, row.stage);
+    if (stage !== undefined && stage.terminal === undefined) load.open += row.count;
+    loads.set(row.repId, load);
+  }
+  return loads;
 }

@@ -1,3 +1,5 @@
+import type { DueRollup } from "./cadence";
+
 /** One manager's weekly roll-up: computed, and queued (or found already sent, or undeliverable). */
 export interface RollupReportDecision {
   kind: "rollup";
@@ -33,4 +35,21 @@ export type RollupDecision = RollupReportDecision | RollupSnapshotDecision;
 /** A roll-up is sent at most once per manager per reported week. */
 export function rollupEmailKey(week: string, managerId: string): string {
   return `rollup#${week}#${managerId}`;
+}
+
+/** A due manager whose roll-up of `week` is already in the outbox: nothing is sent again. */
+export function alreadySentDecision(
+  rollup: DueRollup,
+  week: string,
+  runId: string,
+): RollupReportDecision {
+  return {
+    kind: "rollup",
+    managerId: rollup.manager.id,
+    level: rollup.level,
+    week,
+    emailKey: rollupEmailKey(week, rollup.manager.id),
+    outcome: "already-sent",
+    reason: `${rollup.reason}; the roll-up of week ${week} is already in the outbox (run ${runId})`,
+  };
 }

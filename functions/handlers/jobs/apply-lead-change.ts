@@ -1,7 +1,7 @@
 import type { Runtime } from "../../adapters/runtime";
-import type { AssignDecision, Decision, EmailDecision } from "../../core/decisions";
+import type { Decision, EmailDecision } from "../../core/decisions";
 import { decideAssignment } from "../../core/distribution/decide-assignment";
-import { isOpen, matchKeys, pickDuplicate } from "../../core/duplicates";
+import { duplicateAssignment, isOpen, matchKeys, pickDuplicate } from "../../core/duplicates";
 import { moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
@@ -30,16 +30,7 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
           await runtime.leads.getMany(await runtime.matches.leadIds(keys)),
         );
   if (duplicate?.owner !== undefined) {
-    const decision: AssignDecision = {
-      kind: "assign",
-      leadId: lead.id,
-      repId: duplicate.owner,
-      via: "duplicate",
-      reason: `duplicate of ${duplicate.id} (same ${matchKeys(rules, duplicate)
-        .filter((k) => keys.includes(k))
-        .map((k) => k.split("=")[0])
-        .join(" and ")}): goes to its owner ${duplicate.owner}, linked`,
-    };
+    const decision = duplicateAssignment(rules, lead, { ...duplicate, owner: duplicate.owner });
     const done = await runtime.leads.assign(
       lead,
       {

@@ -11,7 +11,11 @@ import { opportunityStageOf } from "../../core/rollup/funnel-roles";
 import { teamSet } from "../../core/rollup/member-set";
 import { renderRollup } from "../../core/rollup/render-rollup";
 import { type RollupData, rollupData } from "../../core/rollup/rollup-data";
-import { type RollupDecision, rollupEmailKey } from "../../core/rollup/rollup-decision";
+import {
+  alreadySentDecision,
+  type RollupDecision,
+  rollupEmailKey,
+} from "../../core/rollup/rollup-decision";
 import { buildRollupReport } from "../../core/rollup/rollup-report";
 import { reportedWeek, weeksToRead } from "../../core/rollup/rollup-weeks";
 import { takeSnapshots } from "../../core/rollup/snapshot";
@@ -41,18 +45,6 @@ function opportunityReader(owners: OwnerIndex) {
       }
     }
     return (await Promise.all(wanted)).flat();
-  };
-}
-
-function alreadySent(rollup: DueRollup, week: string, runId: string): RollupDecision {
-  return {
-    kind: "rollup",
-    managerId: rollup.manager.id,
-    level: rollup.level,
-    week,
-    emailKey: rollupEmailKey(week, rollup.manager.id),
-    outcome: "already-sent",
-    reason: `${rollup.reason}; the roll-up of week ${week} is already in the outbox (run ${runId})`,
   };
 }
 
@@ -86,7 +78,7 @@ export async function runRollup(
   for (const rollup of due) {
     const sent = await runtime.outbox.get(rollupEmailKey(week, rollup.manager.id));
     if (sent === undefined) pending.push(rollup);
-    else decisions.push(alreadySent(rollup, week, runId));
+    else decisions.push(alreadySentDecision(rollup, week, runId));
   }
 
   let current = await snapshots.week(week);

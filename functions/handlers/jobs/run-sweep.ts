@@ -110,6 +110,6 @@ async function applyDwellAction(
     reason,
     ...moveCounts(rules, lead, choice.repId),
   };
-  runtime.report(reassign, { source: "sweep" });
+  // runSweep reports it with the sweep's other decisions.
   return [reassign];
 }
