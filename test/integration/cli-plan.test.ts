@@ -1,12 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScheduledJob } from "../../functions/handlers/scheduled";
 import { headerLine, itemLine } from "../../functions/import/export-format";
 import { type PlanOutcome, runPlan } from "../../functions/plan/run-plan";
+import { funnel } from "../support/funnel-cli";
 import { useLocalStack } from "../support/local-stack";
 import {
   aChangedCopy,
@@ -17,28 +16,6 @@ import {
 } from "../support/plan-fixtures";
 
 const stack = useLocalStack();
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-// A line of a JavaScript stack trace: "    at fn (file.ts:12:3)".
-const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real bin/funnel.mjs, as npx runs it from the repository root. */
-function funnel(...args: string[]): Run {
-  const result = spawnSync(process.execPath, ["bin/funnel.mjs", ...args], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...process.env, FUNNEL_DEBUG: "" },
-    timeout: 60_000,
-  });
-  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  expect(run.stdout + run.stderr, "no stack traces in any output").not.toMatch(STACK_LINE);
-  return run;
-}
 
 type Loose = { kind: string } & Record<string, unknown>;
 

@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,32 +12,10 @@ import { putItems } from "../../functions/adapters/batch-writer";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Lead } from "../../functions/core/records/lead";
 import type { Rep } from "../../functions/core/records/rep";
+import { funnel } from "../support/funnel-cli";
 import { useLocalStack } from "../support/local-stack";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const stack = useLocalStack();
-
-// A line of a JavaScript stack trace: "    at fn (file.ts:12:3)".
-const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real bin/funnel.mjs as a child process, from the repository root. */
-function funnel(...args: string[]): Run {
-  const result = spawnSync(process.execPath, ["bin/funnel.mjs", ...args], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...process.env, FUNNEL_DEBUG: "" },
-    timeout: 60_000,
-  });
-  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  expect(run.stdout + run.stderr, "no stack traces in any output").not.toMatch(STACK_LINE);
-  return run;
-}
 
 /*
  * A small org with the shipped rules (zh-CN, CNY): the head, one manager, two reps with 100k

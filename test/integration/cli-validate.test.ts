@@ -1,32 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { funnel } from "../support/funnel-cli";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const VALID = "test/fixtures/rules-valid";
 const BROKEN = "test/fixtures/broken-rules";
-
-// A line of a JavaScript stack trace: "    at fn (file.ts:12:3)".
-const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real bin/funnel.mjs the way npx does, from the repository root. */
-function funnel(...args: string[]): Run {
-  const result = spawnSync(process.execPath, ["bin/funnel.mjs", ...args], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...process.env, FUNNEL_DEBUG: "" },
-    timeout: 30_000,
-  });
-  const run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  expect(run.stdout + run.stderr, "no stack traces in any output").not.toMatch(STACK_LINE);
-  return run;
-}
 
 describe("funnel validate", () => {
   it("exits 0 with a one-line summary for a valid directory", () => {
