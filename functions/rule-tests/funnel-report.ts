@@ -1,12 +1,9 @@
-import {
-  ANOMALY_KINDS,
-  type AnomalyDecision,
-  type AnomalyKind,
-} from "../core/anomalies/anomaly-decision";
+import { ANOMALY_KINDS, type AnomalyDecision } from "../core/anomalies/anomaly-decision";
 import { decideAnomalyRun } from "../core/anomalies/anomaly-run";
 import type { HoldingRow } from "../core/anomalies/funnel-shape";
 import type { FlowRowInput } from "../core/anomalies/window-totals";
-import { type AnomalyFigures, anomalyMessages } from "../core/email/anomaly-messages";
+import { figuresOf } from "../core/email/anomaly-digest";
+import { anomalyMessages } from "../core/email/anomaly-messages";
 import { orgTree } from "../core/org-tree";
 import type { Lead } from "../core/records/lead";
 import type { Rep } from "../core/records/rep";
@@ -14,7 +11,7 @@ import { teamSet } from "../core/rollup/member-set";
 import { rollupData } from "../core/rollup/rollup-data";
 import { buildRollupReport, type RollupReport } from "../core/rollup/rollup-report";
 import type { WeekSnapshot } from "../core/rollup/snapshot";
-import { findFunnel, findStage, labelText, type RuleSet } from "../core/rules/rule-set";
+import { findFunnel, findStage, type RuleSet } from "../core/rules/rule-set";
 import { addDays } from "../core/time/week";
 
 /** The report lists this many anomalies; a last line counts the rest by kind. */
@@ -116,47 +113,14 @@ function isOverdue(rules: RuleSet, lead: Lead, now: number): boolean {
   return stage !== undefined && stage.terminal === undefined && Date.parse(lead.dueAt) < now;
 }
 
-const RATE_KINDS: ReadonlySet<AnomalyKind> = new Set([
-  "out-of-funnel-sales",
-  "intents-without-signings",
-  "low-transfer",
-  "high-abandonment",
-]);
-
 /** The anomaly in the rules' language, as the anomaly digest words it. */
 export function anomalyText(
   rules: RuleSet,
   anomaly: AnomalyDecision,
   reps: ReadonlyMap<string, Rep>,
 ): string {
-  const locale = rules.settings.locale;
-  const m = anomalyMessages[locale];
-  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
-  const format = (value: number): string => {
-    if (RATE_KINDS.has(anomaly.anomaly))
-      return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(
-        value,
-      );
-    if (anomaly.anomaly === "long-cycle")
-      return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value)}×`;
-    if (anomaly.anomaly === "forecast-below-quota")
-      return new Intl.NumberFormat(locale, {
-        style: "currency",
-        currency: rules.settings.currency,
-        maximumFractionDigits: 0,
-      }).format(value);
-    return number.format(value);
-  };
-  const funnel = findFunnel(rules, anomaly.funnel);
-  const stage =
-    funnel && anomaly.stage !== undefined ? findStage(funnel, anomaly.stage) : undefined;
-  const figures: AnomalyFigures = {
-    figure: format(anomaly.figure),
-    threshold: format(anomaly.threshold),
-    samples: number.format(anomaly.samples),
-    window: anomaly.window,
-    stage: stage ? labelText(stage.label, locale) : (anomaly.stage ?? ""),
-  };
+  const m = anomalyMessages[rules.settings.locale];
+  const figures = figuresOf(rules, anomaly);
   const name = reps.get(anomaly.subjectId)?.name ?? anomaly.subjectId;
   const who = anomaly.scope === "team" ? m.team(name) : name;
   return `${m.heading(anomaly.anomaly)} · ${who}: ${m.line(anomaly.anomaly, figures)}`;

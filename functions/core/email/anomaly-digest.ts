@@ -17,7 +17,7 @@ const RATE_KINDS: ReadonlySet<AnomalyKind> = new Set([
 ]);
 
 /** Figures in the units a reader expects: rates as %, dwell as a multiple, quota as money. */
-function figuresOf(rules: RuleSet, anomaly: AnomalyDecision): AnomalyFigures {
+export function figuresOf(rules: RuleSet, anomaly: AnomalyDecision): AnomalyFigures {
   const locale = rules.settings.locale;
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   const format = (value: number): string => {
