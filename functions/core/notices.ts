@@ -160,7 +160,16 @@ export function handoffEmails(
       list.map((e) => e.leadId),
     );
   const notify = rules.distribution.whenRepLeaves?.notify ?? ["manager"];
-  const overseers = peopleToTell(notify, managersOf(leaver.id, reps)[0], reps);
+  const chain = managersOf(leaver.id, reps);
+  // alerts.repLeft (意外状态 6) names who else must see that the handover is complete.
+  const alsoTold = (rules.alerts.repLeft?.notify ?? []).map((who) =>
+    who === "manager" ? chain[0] : who === "managers-manager" ? chain[1] : undefined,
+  );
+  const overseers = [...peopleToTell(notify, chain[0], reps), ...alsoTold].filter(
+    (rep, i, all): rep is Rep | undefined =>
+      (rep !== undefined || i < all.length - alsoTold.length) &&
+      all.findIndex((r) => r?.id === rep?.id) === i,
+  );
   const decisions: Decision[] = overseers.map((rep) => email(rep, moves, "manager"));
   const byReceiver = new Map<string, HandoffEntry[]>();
   for (const move of moves)

@@ -72,4 +72,25 @@ describe("notice emails", () => {
     expect(listed("rep-2@example.com")).toBe(2);
     expect(listed("rep-3@example.com")).toBe(1);
   });
+
+  it("also sends the whole handoff to the people alerts.repLeft names, each once", () => {
+    const withRepLeft = aRuleSet({
+      alerts: { repLeft: { notify: ["manager", "managers-manager"] } },
+    });
+    const reps = anOrg([aRep({ id: "rep-2", email: "rep-2@example.com" })]);
+    const moves = [{ leadId: "L1", title: "A", stage: "lead", amount: 100, to: "rep-2" }];
+    const emails = handoffEmails(
+      withRepLeft,
+      aRep(),
+      moves,
+      reps,
+      "dep-1",
+      Date.parse("2026-11-10T00:00:00Z"),
+    ) as EmailDecision[];
+    expect(emails.map((e) => e.to[0]).sort()).toEqual([
+      "dir-1@example.com",
+      "mgr-1@example.com",
+      "rep-2@example.com",
+    ]);
+  });
 });
