@@ -11,7 +11,7 @@ import { iso, levelDueAt, stageDueAt } from "./dwell-timer";
 import { flowDeltas } from "./flow";
 import { gradeLead } from "./grade-lead";
 import { decodeHolding, encodeHolding, type Holding, holdingDeltas } from "./holding";
-import type { Lead } from "./records/lead";
+import { ENGINE_OWNED_LEAD_ATTRIBUTES, type Lead } from "./records/lead";
 import { RecordError } from "./records/record-error";
 import { type Funnel, findFunnel, findStage, type RuleSet, type Stage } from "./rules/rule-set";
 
@@ -109,29 +109,13 @@ function decideSale(
   };
 }
 
-/** What the engine keeps on a lead about its current stage entry and ownership. */
+/**
+ * What a whole-item put loses and the engine puts back: the engine-owned attributes and the stage
+ * entry time, but not `counted` and the byOwner keys, which the write-back sets from this change.
+ */
 const ENGINE_STATE = [
-  "grade",
-  "gradeRule",
+  ...ENGINE_OWNED_LEAD_ATTRIBUTES.filter((key) => !["counted", "ownerPk", "ownerSk"].includes(key)),
   "stageEnteredAt",
-  "dueAt",
-  "dwellLevel",
-  "dwellActions",
-  "dwellRemindedAt",
-  "lastTransitionAt",
-  "duePk",
-  "dueSk",
-  "stagesSeen",
-  "soldAt",
-  "soldAmount",
-  "outOfFunnel",
-  "outOfFunnelReason",
-  "assignedVia",
-  "assignReason",
-  "duplicateOf",
-  "previousOwner",
-  "coldUntil",
-  "version",
 ] as const;
 
 /**

@@ -1,3 +1,4 @@
+import { ENGINE_OWNED_LEAD_ATTRIBUTES } from "../core/records/lead";
 import type { RuleFile } from "../core/rules/rule-schema";
 import type { FieldType } from "./coerce";
 
@@ -44,31 +45,7 @@ const WRITER_FIELDS: Record<RecordKind, Readonly<Record<string, FieldType>>> = {
  * another table (an export) or a CRM would be stale or wrong here.
  */
 export const ENGINE_FIELDS: Record<RecordKind, ReadonlySet<string>> = {
-  lead: new Set([
-    "grade",
-    "gradeRule",
-    "dueAt",
-    "dwellLevel",
-    "dwellActions",
-    "dwellRemindedAt",
-    "lastTransitionAt",
-    "duePk",
-    "dueSk",
-    "ownerPk",
-    "ownerSk",
-    "counted",
-    "stagesSeen",
-    "previousOwner",
-    "coldUntil",
-    "soldAt",
-    "soldAmount",
-    "outOfFunnel",
-    "outOfFunnelReason",
-    "assignedVia",
-    "assignReason",
-    "duplicateOf",
-    "version",
-  ]),
+  lead: new Set(ENGINE_OWNED_LEAD_ATTRIBUTES),
   rep: new Set(),
 };
 

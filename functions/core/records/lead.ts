@@ -111,3 +111,33 @@ export function parseLead(item: Record<string, unknown>): Lead {
   }
   return item as Lead;
 }
+
+/**
+ * The attributes only the engine writes on a lead (docs/data-model.md): an import drops them, and
+ * after a writer's whole-item put the engine puts them back.
+ */
+export const ENGINE_OWNED_LEAD_ATTRIBUTES = [
+  "grade",
+  "gradeRule",
+  "dueAt",
+  "dwellLevel",
+  "dwellActions",
+  "dwellRemindedAt",
+  "lastTransitionAt",
+  "duePk",
+  "dueSk",
+  "ownerPk",
+  "ownerSk",
+  "counted",
+  "stagesSeen",
+  "previousOwner",
+  "coldUntil",
+  "soldAt",
+  "soldAmount",
+  "outOfFunnel",
+  "outOfFunnelReason",
+  "assignedVia",
+  "assignReason",
+  "duplicateOf",
+  "version",
+] as const;

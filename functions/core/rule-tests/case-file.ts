@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { DateTime } from "luxon";
-import type { FlowCounter } from "../flow";
+import { FLOW_COUNTERS, type FlowCounter } from "../flow";
 import { type Lead, parseLead } from "../records/lead";
 import { RecordError } from "../records/record-error";
 import { parseRep, type Rep } from "../records/rep";
@@ -92,17 +92,7 @@ export interface CaseFileResult {
 const GIVEN_KEYS = ["at", "reps", "holdings", "leads", "flows"] as const;
 type GivenKey = (typeof GIVEN_KEYS)[number];
 const EVENT_KEYS = ["lead", "change", "job", "repLeaves"] as const;
-const FLOW_COUNTER_KEYS: readonly FlowCounter[] = [
-  "entered",
-  "advanced",
-  "abandoned",
-  "exits",
-  "dwellRatioSum",
-  "sales",
-  "salesAmount",
-  "oofSales",
-  "oofAmount",
-];
+const FLOW_COUNTER_KEYS: readonly FlowCounter[] = FLOW_COUNTERS;
 const RECORD_TIMES = ["stageEnteredAt", "nextActionAt", "coldUntil", "createdAt", "awayUntil"];
 
 let validator: ValidateFunction | undefined;
