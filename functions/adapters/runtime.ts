@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Decision } from "../core/decisions";
 import type { RuleSet } from "../core/rules/rule-set";
 import { AggregateStore } from "./aggregate-store";
@@ -42,9 +43,15 @@ export interface Runtime {
 export function createRuntime(
   config: RuntimeConfig,
   rules: RuleSet,
-  options: { clock?: Clock; mailer?: Mailer; report?: DecisionReporter } = {},
+  options: {
+    clock?: Clock;
+    mailer?: Mailer;
+    report?: DecisionReporter;
+    /** A client of one's own, e.g. one that meters every call (npm run bench). */
+    db?: DynamoDBDocumentClient;
+  } = {},
 ): Runtime {
-  const db = createDocumentClient(config);
+  const db = options.db ?? createDocumentClient(config);
   const mailer = options.mailer ?? createSesMailer(config);
   return {
     rules,

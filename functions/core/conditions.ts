@@ -2,6 +2,8 @@ import type { Condition } from "./rules/rule-schema";
 
 /** Reads a dotted path ("contact.phone") from a record. */
 export function fieldValue(record: Record<string, unknown>, path: string): unknown {
+  // Most conditions name a top-level field; this is the hot path of grading.
+  if (!path.includes(".")) return record[path];
   let value: unknown = record;
   for (const part of path.split(".")) {
     if (value === null || typeof value !== "object") return undefined;

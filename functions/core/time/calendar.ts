@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from "luxon";
 import type { Duration } from "./duration";
+import { zoneOffsets } from "./zone-offsets";
 
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
@@ -129,31 +130,18 @@ export function compileCalendar(spec: CalendarSpec): Calendar {
 
   const toLocal = (instant: number): DateTime => DateTime.fromMillis(instant, { zone });
 
+  const offsets = zoneOffsets(zone);
+
   const position = (instant: number): WallPosition => {
-    const local = toLocal(instant);
-    return { day: civilDayOf(local), wall: wallMsOf(local) };
+    const local = offsets.toWall(instant);
+    const day = Math.floor(local / DAY_MS);
+    return { day, wall: local - day * DAY_MS };
   };
 
-  const instantAt = (day: CivilDay, wall: number): number => {
-    const { year, month, day: dayOfMonth } = civilDayToParts(day);
-    const local = DateTime.fromObject(
-      {
-        year,
-        month,
-        day: dayOfMonth,
-        hour: Math.floor(wall / 3_600_000),
-        minute: Math.floor(wall / 60_000) % 60,
-        second: Math.floor(wall / 1000) % 60,
-        millisecond: wall % 1000,
-      },
-      { zone },
-    );
-    // A repeated wall-clock time (autumn DST change) resolves to its first occurrence, so a
-    // deadline is never an hour later than it reads. A skipped wall-clock time (spring) is
-    // moved forward by the length of the gap, which is what Luxon does for nonexistent times.
-    const candidates = local.getPossibleOffsets().map((option) => option.toMillis());
-    return candidates.length > 0 ? Math.min(...candidates) : local.toMillis();
-  };
+  // A repeated wall-clock time (autumn DST change) resolves to its first occurrence, so a
+  // deadline is never an hour later than it reads. A skipped wall-clock time (spring) is
+  // moved forward by the length of the gap, which is what Luxon does for nonexistent times.
+  const instantAt = (day: CivilDay, wall: number): number => offsets.fromWall(day * DAY_MS + wall);
 
   // Why wall-clock arithmetic for d, w and bd: ops people read "1d" as "same time tomorrow",
   // so a lead that enters a stage at 09:00 the day before a DST change is due at 09:00 the next
@@ -235,19 +223,6 @@ export function compileCalendar(spec: CalendarSpec): Calendar {
 /** Days since 1970-01-01 of a local calendar date; plain integers make day stepping trivial. */
 type CivilDay = number;
 type WallPosition = { day: CivilDay; wall: number };
-
-function civilDayOf(local: DateTime): CivilDay {
-  return Math.round(Date.UTC(local.year, local.month - 1, local.day) / DAY_MS);
-}
-
-function wallMsOf(local: DateTime): number {
-  return ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond;
-}
-
-function civilDayToParts(day: CivilDay): { year: number; month: number; day: number } {
-  const date = new Date(day * DAY_MS);
-  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
-}
 
 function civilDayToIso(day: CivilDay): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);

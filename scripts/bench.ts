@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- --only a,b] [-- --sizes 100000,1000000] [-- --people 1000]`: the figures
+ * behind the README's claims, each a ratio measured in one run on the local stack, written to
+ * docs/benchmarks.md. A benchmark, not a test: it prints whether each target holds and exits 0
+ * either way unless something broke.
+ */
+import { parseArgs } from "node:util";
+import { loadRules } from "../functions/adapters/rules-loader";
+import { startLocalStack } from "../functions/local/local-stack";
+import type { BenchContext, Benchmark, BenchResult } from "./bench/bench-context";
+import { coreThroughput } from "./bench/core-throughput";
+import { dueSweep } from "./bench/due-sweep";
+import { writeReport } from "./bench/report";
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  "due-sweep": dueSweep,
+  "core-throughput": coreThroughput,
+};
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    sizes: { type: "string", default: "100000,1000000" },
+    people: { type: "string", default: "1000" },
+    out: { type: "string", default: "docs/benchmarks.md" },
+  },
+});
+const only = values.only?.split(",") ?? Object.keys(BENCHMARKS);
+for (const id of only)
+  if (!(id in BENCHMARKS)) {
+    console.error(`unknown benchmark "${id}"; known: ${Object.keys(BENCHMARKS).join(", ")}`);
+    process.exit(2);
+  }
+const sizes = values.sizes.split(",").map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1000)) {
+  console.error(`--sizes takes whole lead counts of at least 1,000, got "${values.sizes}"`);
+  process.exit(2);
+}
+
+const { rules } = await loadRules("rules");
+const started = Date.now();
+// The optimising JIT on: these are throughput figures (npm start and the tests skip it to boot faster).
+const stack = await startLocalStack({ tableName: "bench-unused", jvmOptions: [] });
+const results: BenchResult[] = [];
+try {
+  const context: BenchContext = {
+    stack,
+    rules,
+    sizes,
+    people: Number(values.people),
+    log: (line) => console.log(`  … ${line}`),
+  };
+  for (const id of only) {
+    console.log(`\n▶ ${id}`);
+    const result = await (BENCHMARKS[id] as Benchmark)(context);
+    results.push(result);
+    for (const [what, value] of result.figures) console.log(`  ${what}: ${value}`);
+    console.log(
+      `  ${result.met ? "✔ target met" : "✘ TARGET MISSED"}: ${result.ratio} (target ${result.target})`,
+    );
+    for (const note of result.notes) console.log(`  note: ${note}`);
+  }
+} finally {
+  await stack.stop();
+}
+await writeReport(values.out, results, {
+  sizes,
+  people: Number(values.people),
+  minutes: (Date.now() - started) / 60_000,
+});
+console.log(
+  `\n${results.filter((r) => r.met).length} of ${results.length} targets met; written to ${values.out}`,
+);
