@@ -32,13 +32,14 @@ export class MatchIndex {
     return [...ids];
   }
 
-  /** Registers an open lead under its keys, or removes it when it is no longer open. */
-  async update(leadId: string, keys: string[], open: boolean): Promise<void> {
-    const requests = keys.map((key) =>
-      open
-        ? { PutRequest: { Item: { ...matchKey(key, leadId), type: "match", leadId } } }
-        : { DeleteRequest: { Key: matchKey(key, leadId) } },
-    );
+  /** Registers a lead under keys and removes it from others (see core matchIndexChanges). */
+  async apply(leadId: string, changes: { put: string[]; remove: string[] }): Promise<void> {
+    const requests = [
+      ...changes.put.map((key) => ({
+        PutRequest: { Item: { ...matchKey(key, leadId), type: "match", leadId } },
+      })),
+      ...changes.remove.map((key) => ({ DeleteRequest: { Key: matchKey(key, leadId) } })),
+    ];
     for (let i = 0; i < requests.length; i += 25) {
       let batch = requests.slice(i, i + 25);
       while (batch.length > 0) {

@@ -32,6 +32,24 @@ export function isOpen(rules: RuleSet, lead: Lead): boolean {
 }
 
 /**
+ * What one lead change does to the duplicate index: a lead is registered under its keys while it is
+ * open. Nothing is written when neither the keys nor openness changed, which is most stage changes,
+ * so the stream path spends no writes on it then; a redelivered change computes the same answer.
+ */
+export function matchIndexChanges(
+  rules: RuleSet,
+  before: Lead | undefined,
+  after: Lead,
+): { put: string[]; remove: string[] } {
+  const was = before === undefined || !isOpen(rules, before) ? [] : matchKeys(rules, before);
+  const now = isOpen(rules, after) ? matchKeys(rules, after) : [];
+  const unchanged =
+    before !== undefined && was.length === now.length && was.every((key, i) => key === now[i]);
+  if (unchanged) return { put: [], remove: [] };
+  return { put: now, remove: was.filter((key) => !now.includes(key)) };
+}
+
+/**
  * The open, owned lead a new lead duplicates: the oldest among the candidates sharing a match key
  * (the customer's first registration keeps it).
  */

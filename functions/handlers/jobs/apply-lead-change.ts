@@ -1,7 +1,12 @@
 import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision } from "../../core/decisions";
 import { decideAssignment } from "../../core/distribution/decide-assignment";
-import { duplicateAssignment, isOpen, matchKeys, pickDuplicate } from "../../core/duplicates";
+import {
+  duplicateAssignment,
+  matchIndexChanges,
+  matchKeys,
+  pickDuplicate,
+} from "../../core/duplicates";
 import { moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
@@ -108,10 +113,8 @@ export async function applyLeadChange(
     const counted = ledger === undefined ? lead.counted : ledger.counted.to;
     followUps.push(...(await assign(runtime, { ...lead, counted }, change.at)));
   }
-  const keys = matchKeys(rules, lead);
-  if (keys.length > 0 && (change.before === undefined || ledger !== undefined)) {
-    await runtime.matches.update(lead.id, keys, isOpen(rules, lead));
-  }
+  const index = matchIndexChanges(rules, change.before && withFunnel(rules, change.before), lead);
+  if (index.put.length + index.remove.length > 0) await runtime.matches.apply(lead.id, index);
   await enqueueEmails(runtime, followUps);
   const reported = outcome === "replay" ? followUps : [...decisions, ...followUps];
   for (const decision of reported) runtime.report(decision, { source: "stream" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchKeys, pickDuplicate } from "../../../functions/core/duplicates";
+import { matchIndexChanges, matchKeys, pickDuplicate } from "../../../functions/core/duplicates";
 import { aLead, aRuleSet } from "../../support/factories";
 
 const rules = aRuleSet({
@@ -39,5 +39,49 @@ describe("duplicate matching", () => {
       aLead({ id: "L0", owner: undefined, createdAt: "2025-01-01T00:00:00Z" }),
     ];
     expect(pickDuplicate(rules, lead, candidates)?.id).toBe("L2");
+  });
+});
+
+describe("duplicate index changes", () => {
+  const acme = aLead({ company: "Acme", contact: { phone: "1" } });
+
+  it("registers a new open lead under every key", () => {
+    expect(matchIndexChanges(rules, undefined, acme)).toEqual({
+      put: ["company=acme", "contact.phone=1"],
+      remove: [],
+    });
+  });
+
+  it("writes nothing when a lead moves between open stages with the same keys", () => {
+    expect(matchIndexChanges(rules, acme, { ...acme, stage: "lead" })).toEqual({
+      put: [],
+      remove: [],
+    });
+  });
+
+  it("removes every key when the lead reaches an end stage", () => {
+    expect(matchIndexChanges(rules, acme, { ...acme, stage: "implemented" })).toEqual({
+      put: [],
+      remove: ["company=acme", "contact.phone=1"],
+    });
+  });
+
+  it("moves the lead from its old company key to the new one when the company is renamed", () => {
+    expect(matchIndexChanges(rules, acme, { ...acme, company: "Acme Group" })).toEqual({
+      put: ["company=acmegroup", "contact.phone=1"],
+      remove: ["company=acme"],
+    });
+  });
+
+  it("registers a lead again when it is reopened", () => {
+    const closed = { ...acme, stage: "implemented" };
+    expect(matchIndexChanges(rules, closed, acme).put).toEqual(["company=acme", "contact.phone=1"]);
+  });
+
+  it("writes nothing for a lead created in an end stage", () => {
+    expect(matchIndexChanges(rules, undefined, { ...acme, stage: "implemented" })).toEqual({
+      put: [],
+      remove: [],
+    });
   });
 });
