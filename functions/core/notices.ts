@@ -154,7 +154,10 @@ export function handoffEmails(
         renderNotice(rules, {
           subject: m.handoffSubject(leaver.name, list.length),
           intro: m.handoffIntro(r.name, leaver.name, list.length),
-          items: list.map(item),
+          // The most valuable first, so a long handoff lists what matters before it stops.
+          items: [...list]
+            .sort((a, b) => b.amount - a.amount || a.leadId.localeCompare(b.leadId))
+            .map(item),
         }),
       `handoff of ${list.length} lead(s) from ${leaver.id} (${role})`,
       list.map((e) => e.leadId),

@@ -3,6 +3,7 @@ import type { Lead } from "../records/lead";
 import type { Rep } from "../records/rep";
 import { findFunnel, findStage, labelText, type RuleSet } from "../rules/rule-set";
 import { escapeHtml, headerSafe, oneLine } from "./escape";
+import { listed } from "./listed-leads";
 import { messages } from "./messages";
 
 export interface RenderedEmail {
@@ -35,8 +36,8 @@ export function renderDwellDigest(
   const ordered = [...alerts].sort(
     (a, b) => urgency(b) - urgency(a) || a.leadId.localeCompare(b.leadId),
   );
-  for (const alert of ordered)
-    groups.set(alert.notify, [...(groups.get(alert.notify) ?? []), alert]);
+  const { shown, hidden } = listed(ordered);
+  for (const alert of shown) groups.set(alert.notify, [...(groups.get(alert.notify) ?? []), alert]);
 
   const textParts = [oneLine(m.overdueIntro(recipient.name, alerts.length)), ""];
   const htmlParts = [
@@ -75,6 +76,10 @@ export function renderDwellDigest(
       );
     }
     textParts.push("");
+  }
+  if (hidden > 0) {
+    textParts.push(m.notListed(hidden), "");
+    htmlParts.push(`<p>${escapeHtml(m.notListed(hidden))}</p>`);
   }
   textParts.push(m.footer);
   htmlParts.push(`<p style="color:#777;font-size:12px">${escapeHtml(m.footer)}</p>`);

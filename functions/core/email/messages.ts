@@ -19,6 +19,8 @@ export interface Messages {
   handoffSubject(leaver: string, count: number): string;
   handoffIntro(name: string, leaver: string, count: number): string;
   handoffLine(stage: string, days: string, amount: string, owner: string): string;
+  /** The closing line of an email that lists only the first leads. */
+  notListed(count: number): string;
 }
 
 const unitText = {
@@ -55,6 +57,8 @@ export const messages: Record<Locale, Messages> = {
       `Hello ${name}, ${leaver} has left. ${n} lead${n === 1 ? " was" : "s were"} handed over as listed below.`,
     handoffLine: (stage, days, amount, owner) =>
       `${stage} · ${days} days in stage · ${amount} · new owner: ${owner}`,
+    notListed: (n) =>
+      `…and ${n} more lead${n === 1 ? "" : "s"}, not listed here to keep this email short.`,
   },
   "zh-CN": {
     overdueSubject: (n) => `${n} 个客户超过停留期限，请及时跟进`,
@@ -85,5 +89,6 @@ export const messages: Record<Locale, Messages> = {
       `${name}，您好：${leaver} 已离职，以下 ${n} 个客户已完成交接。`,
     handoffLine: (stage, days, amount, owner) =>
       `${stage} · 已停留 ${days} 天 · ${amount} · 新负责人：${owner}`,
+    notListed: (n) => `……另有 ${n} 个客户未在此列出，以免邮件过长。`,
   },
 };

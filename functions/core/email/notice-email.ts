@@ -1,6 +1,7 @@
 import type { RuleSet } from "../rules/rule-set";
 import type { RenderedEmail } from "./dwell-digest";
 import { escapeHtml, headerSafe, oneLine } from "./escape";
+import { listed } from "./listed-leads";
 import { messages } from "./messages";
 
 export interface NoticeItem {
@@ -17,17 +18,20 @@ export function renderNotice(
   notice: { subject: string; intro: string; items: NoticeItem[] },
 ): RenderedEmail {
   const m = messages[rules.settings.locale];
+  const { shown, hidden } = listed(notice.items);
+  const more = hidden > 0 ? m.notListed(hidden) : undefined;
   const text = [
     oneLine(notice.intro),
     "",
-    ...notice.items.flatMap((item) => [
+    ...shown.flatMap((item) => [
       `- ${oneLine(item.title)}`,
       ...item.lines.map((l) => `  ${oneLine(l)}`),
     ]),
+    ...(more === undefined ? [] : [more]),
     "",
     m.footer,
   ].join("\n");
-  const cards = notice.items
+  const cards = shown
     .map(
       (item) =>
         `<div style="border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:0 0 8px">` +
@@ -42,6 +46,7 @@ export function renderNotice(
     html:
       `<!doctype html><html><body style="font-family:sans-serif;font-size:14px;max-width:600px">` +
       `<p style="margin:0 0 16px">${escapeHtml(notice.intro)}</p>${cards}` +
+      (more === undefined ? "" : `<p>${escapeHtml(more)}</p>`) +
       `<p style="color:#777;font-size:12px">${escapeHtml(m.footer)}</p></body></html>`,
   };
 }

@@ -9,7 +9,7 @@ import { withFunnel } from "../../core/rules/rule-set";
 
 const MAX_PASSES = 3;
 /** Moves touch different leads and different aggregate items mostly, so they can overlap. */
-const MOVE_CONCURRENCY = 16;
+export const MOVE_CONCURRENCY = 16;
 
 /**
  * A rep left: every lead they own moves by the rules, each move conditional on the lead being

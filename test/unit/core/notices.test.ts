@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EmailDecision } from "../../../functions/core/decisions";
+import { LISTED_LEADS } from "../../../functions/core/email/listed-leads";
 import { entryCheckEmails, handoffEmails } from "../../../functions/core/notices";
 import { aLead, anOrg, aRep, aRuleSet } from "../../support/factories";
 
@@ -92,5 +93,45 @@ describe("notice emails", () => {
       "mgr-1@example.com",
       "rep-2@example.com",
     ]);
+  });
+});
+
+describe("long lists", () => {
+  const reps = anOrg([aRep({ id: "rep-2", email: "rep-2@example.com" })]);
+  const moves = Array.from({ length: 250 }, (_, i) => ({
+    leadId: `L${i}`,
+    title: `Lead ${i}`,
+    stage: "lead",
+    amount: i,
+    to: "rep-2",
+  }));
+  const manager = () =>
+    (
+      handoffEmails(
+        rules,
+        aRep(),
+        moves,
+        reps,
+        "dep-1",
+        Date.parse("2026-11-10T00:00:00Z"),
+      ) as EmailDecision[]
+    ).find((e) => e.to[0] === "mgr-1@example.com");
+
+  it("lists the 100 most valuable leads of a 250-lead handoff and says 150 more are not listed", () => {
+    const email = manager();
+    const titles = email?.text.match(/^- Lead \d+$/gm) ?? [];
+    expect(titles).toHaveLength(LISTED_LEADS);
+    expect(titles[0]).toBe("- Lead 249");
+    expect(titles.at(-1)).toBe("- Lead 150");
+    expect(email?.subject).toContain("250 leads");
+    expect(email?.text).toContain("…and 150 more leads, not listed here");
+    expect(email?.html).toContain("…and 150 more leads, not listed here");
+  });
+
+  it("keeps a 10,000-lead handoff email far below DynamoDB's 400 KB item limit", () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ ...moves[0], leadId: `L${i}` }));
+    const emails = handoffEmails(rules, aRep(), many as typeof moves, reps, "d", 0);
+    for (const email of emails as EmailDecision[])
+      expect(Buffer.byteLength(email.html) + Buffer.byteLength(email.text)).toBeLessThan(100_000);
   });
 });
