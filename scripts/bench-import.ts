@@ -3,58 +3,13 @@
  * with the real `funnel import` into a table on a fresh DynamoDB Local, then imports the same file
  * again (every row unchanged), and prints rows per second for both. A benchmark, not a test.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { csvField } from "../functions/import/csv";
 import { startLocalStack } from "../functions/local/local-stack";
+import { leadsCsv, runImport } from "./bench/import-rate";
 
 const rows = Number(process.argv[2] ?? 100_000);
-const STAGES = ["resource", "graded", "contacted", "lead", "intent", "signed"];
-const REGIONS = ["north", "south", "east", "west"];
-const SOURCES = ["web", "inbound", "trial", "referral"];
-
-function leadsCsv(count: number): string {
-  const lines = [
-    "id,stage,company,contact.name,contact.phone,amount,employees,productFit,region,source",
-  ];
-  for (let i = 0; i < count; i += 1) {
-    const id = `B${String(i).padStart(6, "0")}`;
-    lines.push(
-      [
-        id,
-        STAGES[i % STAGES.length],
-        csvField(`Company ${i}, Ltd.`),
-        `Contact ${i}`,
-        `138${String(i).padStart(8, "0")}`,
-        String(1000 * (1 + (i % 500))),
-        String(10 + (i % 2000)),
-        i % 2 === 0 ? "true" : "false",
-        REGIONS[i % REGIONS.length],
-        SOURCES[i % SOURCES.length],
-      ].join(","),
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-function runImport(args: string[]): Promise<{ code: number | null; stdout: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/funnel.mjs", "import", ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    });
-    let stdout = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, ms: performance.now() - started }));
-  });
-}
-
 const dir = await mkdtemp(join(tmpdir(), "funnel-bench-"));
 const stack = await startLocalStack({ tableName: "bench-import", jvmOptions: [] });
 try {

@@ -7,14 +7,22 @@
 import { parseArgs } from "node:util";
 import { loadRules } from "../functions/adapters/rules-loader";
 import { startLocalStack } from "../functions/local/local-stack";
+import { atScale } from "./bench/at-scale";
 import type { BenchContext, Benchmark, BenchResult } from "./bench/bench-context";
+import { bundles } from "./bench/bundles";
 import { coreThroughput } from "./bench/core-throughput";
-import { dueSweep } from "./bench/due-sweep";
+import { departure } from "./bench/departure";
+import { importRate } from "./bench/import-rate";
 import { writeReport } from "./bench/report";
+import { streamPath } from "./bench/stream-path";
 
 const BENCHMARKS: Record<string, Benchmark> = {
-  "due-sweep": dueSweep,
+  "at-scale": atScale,
   "core-throughput": coreThroughput,
+  "stream-path": streamPath,
+  departure,
+  bundles,
+  import: importRate,
 };
 
 const { values } = parseArgs({
@@ -52,17 +60,31 @@ try {
   };
   for (const id of only) {
     console.log(`\n▶ ${id}`);
-    const result = await (BENCHMARKS[id] as Benchmark)(context);
-    results.push(result);
-    for (const [what, value] of result.figures) console.log(`  ${what}: ${value}`);
-    console.log(
-      `  ${result.met ? "✔ target met" : "✘ TARGET MISSED"}: ${result.ratio} (target ${result.target})`,
-    );
-    for (const note of result.notes) console.log(`  note: ${note}`);
+    const outcome = await (BENCHMARKS[id] as Benchmark)(context);
+    for (const result of Array.isArray(outcome) ? outcome : [outcome]) {
+      results.push(result);
+      console.log(`  — ${result.title}`);
+      for (const [what, value] of result.figures) console.log(`  ${what}: ${value}`);
+      console.log(
+        `  ${result.met ? "✔ target met" : "✘ TARGET MISSED"}: ${result.ratio} (target ${result.target})`,
+      );
+      for (const note of result.notes) console.log(`  note: ${note}`);
+    }
   }
 } finally {
   await stack.stop();
 }
+// The report numbers the benchmarks as the issue does; the at-scale run measures 1 and 5 together.
+const ORDER = [
+  "due-sweep",
+  "core-throughput",
+  "stream-path",
+  "departure",
+  "rollup",
+  "bundles",
+  "import",
+];
+results.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 await writeReport(values.out, results, {
   sizes,
   people: Number(values.people),

@@ -197,6 +197,32 @@ export class LeadStore {
     return { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } };
   }
 
+  private transitionOnly(parts: LeadChangeParts): TransactItem {
+    const { lead, transition, sale } = parts;
+    const u = new UpdateBuilder();
+    if (transition) {
+      u.set("stageEnteredAt", transition.enteredAt)
+        .set("dwellLevel", 0)
+        .remove("dwellActions", "dwellRemindedAt")
+        .set("lastTransitionAt", transition.at)
+        .set("stagesSeen", transition.stagesSeen)
+        .setOrRemove("dueAt", transition.dueAt ?? undefined);
+      const timer =
+        transition.nextCheckAt === null
+          ? undefined
+          : timerKeys("DWELL", lead.id, transition.nextCheckAt);
+      u.setOrRemove("duePk", timer?.duePk).setOrRemove("dueSk", timer?.dueSk);
+    }
+    if (sale) {
+      u.set("soldAt", sale.soldAt)
+        .set("soldAmount", sale.amount)
+        .set("outOfFunnel", sale.outOfFunnel);
+      if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
+    }
+    u.condition("#stage = :cStage", { "#stage": "stage" }, { ":cStage": lead.stage });
+    return { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } };
+  }
+
   /**
    * Applies one lead change in one transaction: the history entry (keyed by the change, so a replay
    * cancels the whole transaction and changes nothing), the aggregates, and the lead's engine-owned
@@ -219,10 +245,33 @@ export class LeadStore {
       if (reasons[0]?.Code === "ConditionalCheckFailed") return "replay";
       if (reasons[reasons.length - 1]?.Code !== "ConditionalCheckFailed") throw error;
     }
-    // The lead has changed since: its later stream record recounts it from `counted`, so only the
-    // history entry and what happened (the flow counters) are written here.
+    if (parts.transition && !parts.cold) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [history, ...flows, this.transitionOnly(parts)],
+          }),
+        );
+        return "superseded";
+      } catch (error) {
+        if (!isCancelled(error)) throw error;
+        if (error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return "replay";
+      }
+    }
+    const saleItems: TransactItem[] = [];
+    if (parts.sale) {
+      const u = new UpdateBuilder()
+        .setIfNotExists("soldAt", parts.sale.soldAt)
+        .setIfNotExists("soldAmount", parts.sale.amount)
+        .setIfNotExists("outOfFunnel", parts.sale.outOfFunnel);
+      saleItems.push({
+        Update: { TableName: this.tableName, Key: leadKey(parts.lead.id), ...u.build() },
+      });
+    }
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [history, ...flows] }));
+      await this.db.send(
+        new TransactWriteCommand({ TransactItems: [history, ...flows, ...saleItems] }),
+      );
       return "superseded";
     } catch (error) {
       if (isCancelled(error) && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
@@ -303,16 +352,19 @@ export class LeadStore {
    * stage change in between wins; returns false when it did.
    */
   async applyTimer(timer: TimerDecision): Promise<boolean> {
+    return this.conditionalUpdate(timer.leadId, this.timerUpdate(new UpdateBuilder(), timer));
+  }
+
+  private timerUpdate(u: UpdateBuilder, timer: TimerDecision): UpdateBuilder {
     const keys =
       timer.nextCheckAt === null ? undefined : timerKeys("DWELL", timer.leadId, timer.nextCheckAt);
-    const u = new UpdateBuilder()
-      .set("dwellLevel", timer.dwellLevel)
+    u.set("dwellLevel", timer.dwellLevel)
       .setOrRemove("dwellActions", timer.actionsDone || undefined)
       .setOrRemove("duePk", keys?.duePk)
       .setOrRemove("dueSk", keys?.dueSk)
       .condition("stageEnteredAt = :cEntered", {}, { ":cEntered": timer.enteredAt });
     if (timer.remindedAt !== undefined) u.set("dwellRemindedAt", timer.remindedAt);
-    return this.conditionalUpdate(timer.leadId, u);
+    return u;
   }
 
   /**
@@ -344,6 +396,11 @@ export class LeadStore {
     via: string,
     reason: string,
     counts: { counted: { from?: string; to?: string }; deltas: AggregateDelta[] },
+    /**
+     * A dwell action's timer, written with the move: a sweep that dies after the move finds the lead
+     * no longer due, and one that dies before it finds it due and acts, never twice.
+     */
+    timer?: TimerDecision,
   ): Promise<boolean> {
     const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id);
     const u = new UpdateBuilder()
@@ -356,6 +413,7 @@ export class LeadStore {
       .increment("version")
       .counted(counts.counted)
       .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": lead.owner });
+    if (timer !== undefined) this.timerUpdate(u, timer);
     if (lead.version === undefined)
       u.condition("attribute_not_exists(#version)", { "#version": "version" });
     else

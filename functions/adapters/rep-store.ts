@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { RecordError } from "../core/records/record-error";
 import { parseRep, type Rep } from "../core/records/rep";
 import { kindKeys, repKey } from "./item-keys";
@@ -34,6 +39,20 @@ export class RepStore {
       }
     }
     return reps;
+  }
+
+  /** One person, read consistently; undefined when absent or malformed. */
+  async get(repId: string): Promise<Rep | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: repKey(repId), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    try {
+      return parseRep(Item);
+    } catch (error) {
+      if (error instanceof RecordError) return undefined;
+      throw error;
+    }
   }
 
   /**

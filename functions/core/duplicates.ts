@@ -14,13 +14,29 @@ function normalise(value: unknown): string {
  * The duplicate-match keys of a lead, one per `duplicates.matchOn` entry whose fields the lead has
  * (e.g. `company=acmetrading`, `contact.phone=13812345678`).
  */
+/** Longest match key kept as it is; DynamoDB's partition keys end at 2,048 bytes. */
+const MAX_KEY_CHARS = 300;
+
+/** A long key (a pasted paragraph as the company) as its start plus a hash of the whole. */
+function bounded(key: string): string {
+  if (key.length <= MAX_KEY_CHARS) return key;
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < key.length; i += 1) {
+    a = Math.imul(a ^ key.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ key.charCodeAt(i), 0x5bd1e995);
+  }
+  const hash = `${(a >>> 0).toString(36)}${(b >>> 0).toString(36)}`;
+  return `${key.slice(0, 200)}~${hash}`;
+}
+
 export function matchKeys(rules: RuleSet, lead: Lead): string[] {
   const sets = rules.distribution.duplicates?.matchOn ?? [];
   const keys: string[] = [];
   for (const fields of sets) {
     const values = fields.map((field) => fieldValue(lead, field));
     if (values.some((v) => v === undefined || v === null || normalise(v) === "")) continue;
-    keys.push(`${fields.join("+")}=${values.map(normalise).join("|")}`);
+    keys.push(bounded(`${fields.join("+")}=${values.map(normalise).join("|")}`));
   }
   return keys;
 }

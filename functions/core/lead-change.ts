@@ -179,6 +179,14 @@ export function decideLeadChange(rules: RuleSet, change: LeadChange): Decision[]
   const countedBefore = change.after.counted ?? before?.counted;
   const recount = counted.from !== counted.to;
   if (!stageChanged && !ownerChanged && !recount) return decisions;
+  if (
+    !stageChanged &&
+    !ownerChanged &&
+    before !== undefined &&
+    before.amount === after.amount &&
+    change.after.counted !== undefined
+  )
+    return decisions;
 
   const at = iso(change.at);
   let transition: TransitionDecision | undefined;

@@ -132,8 +132,7 @@ export function handoffEmails(
       move.enteredAt === undefined
         ? "?"
         : rules.calendar.elapsed(Date.parse(move.enteredAt), now, "day").toFixed(1);
-    const owner =
-      move.to === null ? `${move.pool ?? "pool"}` : (reps.get(move.to)?.name ?? move.to);
+    const owner = ownerName(move);
     return {
       title: move.title,
       lines: [
@@ -146,6 +145,22 @@ export function handoffEmails(
       ],
     };
   };
+  const ownerName = (move: HandoffEntry) =>
+    move.to === null ? `${move.pool ?? "pool"}` : (reps.get(move.to)?.name ?? move.to);
+  // The overseers' email counts every lead by receiver, so it shows the handover complete even
+  // when the list below stops at the first leads.
+  const shares = (list: HandoffEntry[]) => {
+    const byOwner = new Map<string, { count: number; amount: number }>();
+    for (const move of list) {
+      const share = byOwner.get(ownerName(move)) ?? { count: 0, amount: 0 };
+      share.count += 1;
+      share.amount += move.amount;
+      byOwner.set(ownerName(move), share);
+    }
+    return [...byOwner]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([owner, s]) => m.handoffShare(owner, s.count, money.format(s.amount)));
+  };
   const email = (recipient: Rep | undefined, list: HandoffEntry[], role: string) =>
     addressEmail(
       recipient,
@@ -154,6 +169,7 @@ export function handoffEmails(
         renderNotice(rules, {
           subject: m.handoffSubject(leaver.name, list.length),
           intro: m.handoffIntro(r.name, leaver.name, list.length),
+          summary: role === "manager" ? shares(list) : undefined,
           // The most valuable first, so a long handoff lists what matters before it stops.
           items: [...list]
             .sort((a, b) => b.amount - a.amount || a.leadId.localeCompare(b.leadId))

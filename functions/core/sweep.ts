@@ -3,7 +3,7 @@ import { inStage, iso, levelDueAt, limitIn } from "./dwell-timer";
 import { renderDwellDigest } from "./email/dwell-digest";
 import type { Lead } from "./records/lead";
 import { RecordError } from "./records/record-error";
-import { headOf, managersOf, type Rep } from "./records/rep";
+import { headOf, managersOf, type Rep, undeliverableBecause } from "./records/rep";
 import type { Recipient } from "./rules/rule-schema";
 import { findFunnel, findStage, type RuleSet } from "./rules/rule-set";
 
@@ -210,15 +210,14 @@ export function decideSweep(rules: RuleSet, input: SweepInput): Decision[] {
   }
   for (const [recipientId, group] of byRecipient) {
     const recipient = recipientId === null ? undefined : input.reps.get(recipientId);
-    if (recipient === undefined || recipient.email === undefined) {
+    const refused = recipient && undeliverableBecause(recipient);
+    if (recipient === undefined || recipient.email === undefined || refused !== undefined) {
       decisions.push({
         kind: "undeliverable",
         recipientId,
         leadIds: group.map((a) => a.leadId),
         reason:
-          recipient === undefined
-            ? (group[0]?.reason ?? "no recipient")
-            : `${recipient.id} has no email address`,
+          recipient === undefined ? (group[0]?.reason ?? "no recipient") : (refused as string),
       });
       continue;
     }

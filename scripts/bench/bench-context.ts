@@ -31,7 +31,7 @@ export interface BenchResult {
   notes: string[];
 }
 
-export type Benchmark = (context: BenchContext) => Promise<BenchResult>;
+export type Benchmark = (context: BenchContext) => Promise<BenchResult | BenchResult[]>;
 
 /** An email sink: the benchmarks measure the store, not the SES stand-in. */
 export const discardingMailer = (): Mailer & { sent: number } => {
@@ -69,8 +69,11 @@ export function meteredRuntime(
   db: DynamoDBDocumentClient;
   meter: { current: Meter };
   mailer: ReturnType<typeof discardingMailer>;
+  /** Decisions the runtime reported, by kind. */
+  decisions: Map<string, number>;
 } {
   const meter = { current: emptyMeter() };
+  const decisions = new Map<string, number>();
   const db = meteredDocumentClient(context.stack.clientConfig, meter);
   const mailer = discardingMailer();
   const runtime = createRuntime(
@@ -82,9 +85,14 @@ export function meteredRuntime(
       sesEndpoint: context.stack.sesEndpoint,
     },
     context.rules,
-    { db, mailer, clock: fixedClock(now) },
+    {
+      db,
+      mailer,
+      clock: fixedClock(now),
+      report: (decision) => decisions.set(decision.kind, (decisions.get(decision.kind) ?? 0) + 1),
+    },
   );
-  return { runtime, db, meter, mailer };
+  return { runtime, db, meter, mailer, decisions };
 }
 
 export const fmt = (n: number, digits = 0) =>

@@ -25,6 +25,10 @@ export interface Meter {
   /** Transactions DynamoDB cancelled (a replay, a condition that no longer held). */
   cancelled: number;
   byCommand: Map<string, number>;
+  /** Items read, by command and index ("Query byOwner"). */
+  readsByIndex: Map<string, number>;
+  /** Items written inside transactions, by action and key prefix ("Update AGG"). */
+  writesByKind: Map<string, number>;
 }
 
 export const emptyMeter = (): Meter => ({
@@ -38,6 +42,8 @@ export const emptyMeter = (): Meter => ({
   writeRequests: 0,
   cancelled: 0,
   byCommand: new Map(),
+  writesByKind: new Map(),
+  readsByIndex: new Map(),
 });
 
 type Attr = Record<string, unknown>;
@@ -78,6 +84,13 @@ function countOutput(meter: Meter, command: string, input: Attr, output: Attr): 
     case "ScanCommand":
       meter.pages += 1;
       meter.itemsRead += Number(output.ScannedCount ?? items.length);
+      {
+        const where = `${command.replace("Command", "")} ${String(input.IndexName ?? "table")}`;
+        meter.readsByIndex.set(
+          where,
+          (meter.readsByIndex.get(where) ?? 0) + Number(output.ScannedCount ?? items.length),
+        );
+      }
       meter.itemsReturned += items.length;
       for (const item of items) meter.bytesRead += itemSize(item);
       break;
@@ -100,10 +113,18 @@ function countOutput(meter: Meter, command: string, input: Attr, output: Attr): 
     case "DeleteItemCommand":
       meter.itemsWritten += 1;
       break;
-    case "TransactWriteItemsCommand":
+    case "TransactWriteItemsCommand": {
       meter.writeRequests += 1;
-      meter.itemsWritten += ((input.TransactItems as unknown[]) ?? []).length;
+      const items = (input.TransactItems as Record<string, { Key?: Attr; Item?: Attr }>[]) ?? [];
+      meter.itemsWritten += items.length;
+      for (const item of items) {
+        const [action, body] = Object.entries(item).find(([, v]) => v !== undefined) ?? [];
+        const key = (body?.Key ?? body?.Item ?? {}) as { pk?: { S?: string } };
+        const kind = `${action} ${String(key.pk?.S ?? "?").split("#")[0]}`;
+        meter.writesByKind.set(kind, (meter.writesByKind.get(kind) ?? 0) + 1);
+      }
       break;
+    }
     case "BatchWriteItemCommand": {
       meter.writeRequests += 1;
       const requests = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);

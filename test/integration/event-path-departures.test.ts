@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LISTED_LEADS } from "../../functions/core/email/listed-leads";
 import { handleStreamEvent } from "../../functions/handlers/stream";
 import { expectAggregatesMatchRecount } from "../support/aggregate-recount";
 import { anEventPath, type EventPath, handoffTo, keyed, listedIn } from "../support/event-path";
@@ -38,20 +39,46 @@ const leaversLeads = (count: number) =>
   );
 
 /**
- * The handoff is complete: the leaver's manager has one email listing every lead, each receiving
- * rep one listing exactly what they received, and there is no other handoff email.
+ * The handoff is complete: the leaver's manager has one email counting every lead by receiver and
+ * listing them (the most valuable first, up to the listing limit), each receiving rep one listing
+ * exactly what they received, and there is no other handoff email.
  */
 async function expectHandoffComplete(path: EventPath, leaver: string, leadIds: string[]) {
   const handoffs = keyed(await path.outbox(), `handoff#${leaver}#`);
   const manager = handoffTo(handoffs, leaver, "mgr-1")[0];
   expect(manager, "the manager's handoff email").toMatchObject({ to: [path.email("mgr-1")] });
-  expect(listedIn(manager, leadIds), "leads the manager's email lists").toEqual(leadIds);
 
   const received = new Map<string, string[]>();
+  const amounts = new Map<string, number>();
   for (const id of leadIds) {
-    const owner = (await path.lead(id)).owner;
+    const lead = await path.lead(id);
+    amounts.set(id, Number(lead.amount ?? 0));
+    const owner = lead.owner ?? lead.pool;
     if (typeof owner === "string") received.set(owner, [...(received.get(owner) ?? []), id]);
   }
+  const mostValuable = new Set(
+    [...leadIds]
+      .sort((a, b) => (amounts.get(b) ?? 0) - (amounts.get(a) ?? 0) || a.localeCompare(b))
+      .slice(0, LISTED_LEADS),
+  );
+  expect(listedIn(manager, leadIds), "leads the manager's email lists").toEqual(
+    leadIds.filter((id) => mostValuable.has(id)),
+  );
+  const counted = [...String(manager?.text).matchAll(/^\* New owner .+: (\d+) leads?,/gm)].map(
+    (match) => Number(match[1]),
+  );
+  expect(
+    counted.reduce((sum, n) => sum + n, 0),
+    "leads the manager's email counts by receiver",
+  ).toBe(leadIds.length);
+  for (const [, ids] of [...received].filter(
+    ([id]) => id.startsWith("rep-") || id.startsWith("mgr-"),
+  ))
+    expect(String(manager?.text)).toContain(`: ${ids.length} lead${ids.length === 1 ? "" : "s"},`);
+  for (const [pool] of [...received].filter(
+    ([id]) => !id.startsWith("rep-") && !id.startsWith("mgr-"),
+  ))
+    received.delete(pool);
   for (const [rep, ids] of received) {
     const email = handoffTo(handoffs, leaver, rep)[0];
     expect(email, `${rep}'s handoff email`).toMatchObject({ to: [path.email(rep)] });

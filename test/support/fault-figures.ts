@@ -1,4 +1,4 @@
-import { afterAll } from "vitest";
+import { afterAll, vi } from "vitest";
 
 /*
  * The fault suite prints what it did, so a reader sees more than "passed": how many trials ran,
@@ -16,6 +16,10 @@ export const FAULT_SCALE = (() => {
   }
   return scale;
 })();
+
+// A fault test is many trials in one test: on a loaded 2-core machine one can take minutes, which
+// the suite's 60 s default (sized for ordinary tests) would cut short.
+vi.setConfig({ testTimeout: 300_000 * FAULT_SCALE, hookTimeout: 300_000 * FAULT_SCALE });
 
 /** `base` trials scaled for this run. */
 export const trials = (base: number) => base * FAULT_SCALE;

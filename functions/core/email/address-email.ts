@@ -1,5 +1,5 @@
 import type { EmailDecision, UndeliverableDecision } from "../decisions";
-import type { Rep } from "../records/rep";
+import { type Rep, undeliverableBecause } from "../records/rep";
 import type { RenderedEmail } from "./dwell-digest";
 
 /** An email to a person, or an explicit undeliverable decision when there is nobody to send it to. */
@@ -10,15 +10,13 @@ export function addressEmail(
   reason: string,
   leadIds: string[],
 ): EmailDecision | UndeliverableDecision {
-  if (recipient === undefined || recipient.email === undefined) {
+  const refused = recipient && undeliverableBecause(recipient);
+  if (recipient === undefined || recipient.email === undefined || refused !== undefined) {
     return {
       kind: "undeliverable",
       recipientId: recipient?.id ?? null,
       leadIds,
-      reason:
-        recipient === undefined
-          ? `nobody to tell: ${reason}`
-          : `${recipient.id} has no email address`,
+      reason: recipient === undefined ? `nobody to tell: ${reason}` : (refused as string),
     };
   }
   return {

@@ -11,14 +11,14 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? "").replace(/[&<>"']/g, (ch) => htmlEntities[ch] ?? ch);
 }
 
-/** Subjects are headers: a CR or LF in a lead's name must not start a new header. */
+/** Subjects are headers: a CR, LF or other line break (NEL, LS, PS) must not start a new header. */
 export function headerSafe(value: string): string {
-  return value.replace(/[\r\n\u2028\u2029]+/g, " ").trim();
+  return value.replace(/[\r\n\u0085\u2028\u2029]+/g, " ").trim();
 }
 
 /** One line of plain text: record values with newlines would break the layout of a text email. */
 export function oneLine(value: unknown): string {
   return String(value ?? "")
-    .replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")
+    .replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, " ")
     .trim();
 }

@@ -19,6 +19,8 @@ export interface Messages {
   handoffSubject(leaver: string, count: number): string;
   handoffIntro(name: string, leaver: string, count: number): string;
   handoffLine(stage: string, days: string, amount: string, owner: string): string;
+  /** One receiver's share of a handoff: every lead is counted here, even when not listed. */
+  handoffShare(owner: string, count: number, amount: string): string;
   /** The closing line of an email that lists only the first leads. */
   notListed(count: number): string;
 }
@@ -57,6 +59,8 @@ export const messages: Record<Locale, Messages> = {
       `Hello ${name}, ${leaver} has left. ${n} lead${n === 1 ? " was" : "s were"} handed over as listed below.`,
     handoffLine: (stage, days, amount, owner) =>
       `${stage} · ${days} days in stage · ${amount} · new owner: ${owner}`,
+    handoffShare: (owner, n, amount) =>
+      `New owner ${owner}: ${n} lead${n === 1 ? "" : "s"}, ${amount} in all`,
     notListed: (n) =>
       `…and ${n} more lead${n === 1 ? "" : "s"}, not listed here to keep this email short.`,
   },
@@ -89,6 +93,7 @@ export const messages: Record<Locale, Messages> = {
       `${name}，您好：${leaver} 已离职，以下 ${n} 个客户已完成交接。`,
     handoffLine: (stage, days, amount, owner) =>
       `${stage} · 已停留 ${days} 天 · ${amount} · 新负责人：${owner}`,
+    handoffShare: (owner, n, amount) => `新负责人 ${owner}：${n} 个客户，合计 ${amount}`,
     notListed: (n) => `……另有 ${n} 个客户未在此列出，以免邮件过长。`,
   },
 };

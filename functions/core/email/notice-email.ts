@@ -15,14 +15,16 @@ export interface NoticeItem {
  */
 export function renderNotice(
   rules: RuleSet,
-  notice: { subject: string; intro: string; items: NoticeItem[] },
+  notice: { subject: string; intro: string; summary?: string[]; items: NoticeItem[] },
 ): RenderedEmail {
   const m = messages[rules.settings.locale];
   const { shown, hidden } = listed(notice.items);
   const more = hidden > 0 ? m.notListed(hidden) : undefined;
+  const summary = notice.summary ?? [];
   const text = [
     oneLine(notice.intro),
     "",
+    ...(summary.length > 0 ? [...summary.map((line) => `* ${oneLine(line)}`), ""] : []),
     ...shown.flatMap((item) => [
       `- ${oneLine(item.title)}`,
       ...item.lines.map((l) => `  ${oneLine(l)}`),
@@ -45,7 +47,11 @@ export function renderNotice(
     text,
     html:
       `<!doctype html><html><body style="font-family:sans-serif;font-size:14px;max-width:600px">` +
-      `<p style="margin:0 0 16px">${escapeHtml(notice.intro)}</p>${cards}` +
+      `<p style="margin:0 0 16px">${escapeHtml(notice.intro)}</p>` +
+      (summary.length > 0
+        ? `<ul style="margin:0 0 16px">${summary.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`
+        : "") +
+      cards +
       (more === undefined ? "" : `<p>${escapeHtml(more)}</p>`) +
       `<p style="color:#777;font-size:12px">${escapeHtml(m.footer)}</p></body></html>`,
   };

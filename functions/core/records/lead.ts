@@ -1,4 +1,4 @@
-import { RecordError } from "./record-error";
+import { MAX_ID_BYTES, RecordError, shown, utf8Bytes } from "./record-error";
 
 /**
  * A lead as other systems write it (CRM sync, import, the UI) plus the attributes the engine owns.
@@ -78,36 +78,81 @@ const optionalInstants = [
   "soldAt",
 ] as const;
 
+/**
+ * Amounts the aggregates can add up exactly: DynamoDB numbers carry 38 significant digits, so a
+ * value such as 1e-120 beside ordinary amounts cannot be added at all.
+ */
+const MIN_AMOUNT = 0.000001;
+const MAX_AMOUNT = 1e15;
+
+/** Numbers the engine keeps on the lead and adds to. */
+const engineNumbers = ["version", "dwellLevel", "dwellActions"] as const;
+
+/** Index keys and tallies the engine keeps on the lead: strings, or DynamoDB refuses its writes. */
+const engineStrings = ["duePk", "dueSk", "ownerPk", "ownerSk", "counted", "grade"] as const;
+
 /** Checks a record read from the table; throws RecordError naming the lead and the field. */
 export function parseLead(item: Record<string, unknown>): Lead {
   const id = item.id;
   if (typeof id !== "string" || id === "") {
     throw new RecordError(String(item.pk ?? "(lead without id)"), 'missing "id"');
   }
+  if (utf8Bytes(id) > MAX_ID_BYTES) {
+    throw new RecordError(
+      id,
+      `"id" is ${utf8Bytes(id)} bytes long; ids may have at most ${MAX_ID_BYTES}`,
+    );
+  }
+  // A writer that put the lead under another key: the engine would write to a lead nobody wrote.
+  if (item.pk !== undefined && item.pk !== `LEAD#${id}`) {
+    throw new RecordError(id, `"id" does not match the item's key ${shown(item.pk)}`);
+  }
   if (typeof item.stage !== "string" || item.stage === "") {
     throw new RecordError(id, 'missing "stage"');
   }
   for (const field of optionalStrings) {
     if (item[field] !== undefined && typeof item[field] !== "string") {
-      throw new RecordError(id, `"${field}" must be a string, got ${JSON.stringify(item[field])}`);
+      throw new RecordError(id, `"${field}" must be a string, got ${shown(item[field])}`);
     }
   }
   for (const field of optionalInstants) {
     if (item[field] !== undefined && !isIsoInstant(item[field])) {
-      throw new RecordError(
-        id,
-        `"${field}" must be an ISO-8601 time, got ${JSON.stringify(item[field])}`,
-      );
+      throw new RecordError(id, `"${field}" must be an ISO-8601 time, got ${shown(item[field])}`);
     }
   }
   if (
     item.amount !== undefined &&
     (typeof item.amount !== "number" || !Number.isFinite(item.amount) || item.amount < 0)
   ) {
+    throw new RecordError(id, `"amount" must be a non-negative number, got ${shown(item.amount)}`);
+  }
+  if (
+    typeof item.amount === "number" &&
+    (item.amount > MAX_AMOUNT || (item.amount > 0 && item.amount < MIN_AMOUNT))
+  ) {
     throw new RecordError(
       id,
-      `"amount" must be a non-negative number, got ${JSON.stringify(item.amount)}`,
+      `"amount" must be 0 or between ${MIN_AMOUNT} and ${MAX_AMOUNT.toExponential()}, got ${shown(item.amount)}`,
     );
+  }
+  for (const field of engineStrings) {
+    if (item[field] !== undefined && typeof item[field] !== "string") {
+      throw new RecordError(
+        id,
+        `"${field}" is the engine's and must be a string, got ${shown(item[field])}; remove it and the engine sets it again`,
+      );
+    }
+  }
+  for (const field of engineNumbers) {
+    if (
+      item[field] !== undefined &&
+      (typeof item[field] !== "number" || !Number.isFinite(item[field]))
+    ) {
+      throw new RecordError(
+        id,
+        `"${field}" is the engine's and must be a number, got ${shown(item[field])}; remove it and the engine sets it again`,
+      );
+    }
   }
   return item as Lead;
 }

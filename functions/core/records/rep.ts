@@ -1,4 +1,4 @@
-import { RecordError } from "./record-error";
+import { MAX_ID_BYTES, RecordError, shown, utf8Bytes } from "./record-error";
 
 export type RepStatus = "active" | "away" | "left";
 
@@ -19,6 +19,26 @@ export interface Rep {
   [field: string]: unknown;
 }
 
+const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/u;
+
+/** C0 and C1 control characters (NEL, U+0085, among them). */
+const hasControl = (text: string) =>
+  [...text].some((ch) => {
+    const code = ch.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
+
+/** One plain address: no display name, no list, nothing that could end a header line. */
+export const isEmailAddress = (text: string): boolean => EMAIL.test(text) && !hasControl(text);
+
+/** Why an email cannot go to this person, or undefined when it can. */
+export function undeliverableBecause(rep: Rep): string | undefined {
+  if (rep.email === undefined) return `${rep.id} has no email address`;
+  if (!isEmailAddress(rep.email))
+    return `${rep.id} has an invalid email address ${shown(rep.email)}`;
+  return undefined;
+}
+
 const statuses: RepStatus[] = ["active", "away", "left"];
 
 export function parseRep(item: Record<string, unknown>): Rep {
@@ -26,23 +46,33 @@ export function parseRep(item: Record<string, unknown>): Rep {
   if (typeof id !== "string" || id === "") {
     throw new RecordError(String(item.pk ?? "(rep without id)"), 'missing "id"');
   }
+  if (utf8Bytes(id) > MAX_ID_BYTES) {
+    throw new RecordError(
+      id,
+      `"id" is ${utf8Bytes(id)} bytes long; ids may have at most ${MAX_ID_BYTES}`,
+    );
+  }
+  if (item.pk !== undefined && item.pk !== `REP#${id}`) {
+    throw new RecordError(id, `"id" does not match the item's key ${shown(item.pk)}`);
+  }
   if (typeof item.name !== "string") throw new RecordError(id, 'missing "name"');
   if (!statuses.includes(item.status as RepStatus)) {
     throw new RecordError(
       id,
-      `"status" must be one of ${statuses.join(", ")}, got ${JSON.stringify(item.status)}`,
+      `"status" must be one of ${statuses.join(", ")}, got ${shown(item.status)}`,
     );
   }
   for (const field of ["email", "manager", "team", "region", "awayUntil"]) {
     if (item[field] !== undefined && typeof item[field] !== "string") {
-      throw new RecordError(id, `"${field}" must be a string, got ${JSON.stringify(item[field])}`);
+      throw new RecordError(id, `"${field}" must be a string, got ${shown(item[field])}`);
     }
   }
+  // An address goes into an email's To header: one address, nothing that could start a header.
+  if (typeof item.email === "string" && !isEmailAddress(item.email)) {
+    throw new RecordError(id, `"email" is not an email address: ${shown(item.email)}`);
+  }
   if (item.quota !== undefined && (typeof item.quota !== "number" || item.quota < 0)) {
-    throw new RecordError(
-      id,
-      `"quota" must be a non-negative number, got ${JSON.stringify(item.quota)}`,
-    );
+    throw new RecordError(id, `"quota" must be a non-negative number, got ${shown(item.quota)}`);
   }
   return item as Rep;
 }

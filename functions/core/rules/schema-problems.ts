@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { suggestion } from "./did-you-mean";
+import { quoted } from "./quoted";
 import { formatPath, type PathSegment } from "./rule-problem";
 import { ConditionSchema, RuleFileSchema } from "./rule-schema";
 import { kindOfPattern } from "./value-kinds";
@@ -133,7 +134,7 @@ function explainUnion(union: ErrorObject, base: PathSegment[]): SchemaIssue[] {
       return unknown.map((key) => ({
         path: [...path, key],
         target: "key" as const,
-        message: `unknown key "${key}"${suggestion(key, known)}`,
+        message: `unknown key ${quoted(key)}${suggestion(key, known)}`,
       }));
     }
     const what = parent.description ? lowerFirst(trimPeriod(parent.description)) : "another form";
@@ -228,12 +229,12 @@ function unknownKey(key: string, schema: SchemaNode): string {
     const expected = kind
       ? `a ${kind.name} such as ${kind.examples.join(" or ")}`
       : `a key matching ${pattern}`;
-    return `unknown key "${key}": expected ${expected}`;
+    return `unknown key ${quoted(key)}: expected ${expected}`;
   }
   const allowed = Object.keys(schema.properties ?? {});
   const hint = suggestion(key, allowed);
-  if (hint !== "") return `unknown key "${key}"${hint}`;
-  return `unknown key "${key}"; allowed here: ${allowed.join(", ")}`;
+  if (hint !== "") return `unknown key ${quoted(key)}${hint}`;
+  return `unknown key ${quoted(key)}; allowed here: ${allowed.join(", ")}`;
 }
 
 /** The literal values a node allows, if it allows nothing else (`job`, `use`, `terminal`). */

@@ -13,6 +13,8 @@ import {
   visit,
   type YAMLError,
 } from "yaml";
+import { quoted } from "./quoted";
+
 import { formatPath, type PathSegment, type RuleProblem } from "./rule-problem";
 
 /** A rule file as text, read by the caller; `size` lets a caller skip reading a huge file. */
@@ -231,7 +233,7 @@ function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
 function describeNode(node: Node): string {
   if (isSeq(node)) return "a list";
   if (isScalar(node)) {
-    return node.value === null ? "nothing" : `the value ${JSON.stringify(node.value)}`;
+    return node.value === null ? "nothing" : `the value ${quoted(node.value)}`;
   }
   return "something else";
 }

@@ -1,5 +1,6 @@
 import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision } from "../../core/decisions";
+import { decideDeparture } from "../../core/departure";
 import { decideAssignment } from "../../core/distribution/decide-assignment";
 import {
   duplicateAssignment,
@@ -22,8 +23,25 @@ async function enqueueEmails(runtime: Runtime, decisions: Decision[]): Promise<v
   }
 }
 
+async function alreadyPlaced(
+  runtime: Runtime,
+  leadId: string,
+  decision: { repId: string | null; pool?: string; via: string },
+): Promise<boolean> {
+  const current = await runtime.leads.get(leadId);
+  if (current === undefined || current.assignedVia !== decision.via) return false;
+  return decision.repId === null
+    ? current.owner === undefined && current.pool === decision.pool
+    : current.owner === decision.repId;
+}
+
 /** Distributes a new lead: to the owner of the open lead it duplicates, else by the rules' steps. */
-async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decision[]> {
+async function assign(
+  runtime: Runtime,
+  lead: Lead,
+  at: number,
+  redelivered: boolean,
+): Promise<Decision[]> {
   const { rules } = runtime;
   const keys = matchKeys(rules, lead);
   const duplicate =
@@ -54,7 +72,7 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
     runtime.cursors.all(),
   ]);
   const decision = decideAssignment(rules, lead, { reps, loads, cursors, now: at });
-  const done = await runtime.leads.assign(
+  const written = await runtime.leads.assign(
     lead,
     {
       owner: decision.repId ?? undefined,
@@ -64,11 +82,42 @@ async function assign(runtime: Runtime, lead: Lead, at: number): Promise<Decisio
     },
     moveCounts(rules, lead, decision.repId),
   );
+  // A redelivery after a crash finds the lead already where this decision put it: the follow-ups
+  // (the cursor, the pool's notice) may not have happened yet, and each is idempotent.
+  const done = written || (redelivered && (await alreadyPlaced(runtime, lead.id, decision)));
   if (!done) return [];
   if (decision.cursor) await runtime.cursors.save(decision.cursor.scope, decision.cursor.repId);
   const decisions: Decision[] = [decision];
   if (decision.repId === null) decisions.push(...noRepEmail(rules, decision, lead, reps, at));
   return decisions;
+}
+
+/**
+ * A lead given by hand to a rep who has left: its departure may already have run (its record can
+ * overtake the lead's on the stream, and the byOwner index may not list the lead yet), so nothing
+ * else would move it. It is reassigned here as the departure would have, once.
+ */
+async function reassignFromLeaver(
+  runtime: Runtime,
+  lead: Lead,
+  changeId: string,
+  at: number,
+): Promise<Decision[]> {
+  if (lead.owner === undefined) return [];
+  const owner = await runtime.reps.get(lead.owner);
+  if (owner?.status !== "left") return [];
+  const current = await runtime.leads.get(lead.id);
+  if (current?.owner !== owner.id) return [];
+  const { rules } = runtime;
+  const named = withFunnel(rules, current);
+  const [reps, loads, cursors] = await Promise.all([
+    runtime.reps.all(),
+    runtime.aggregates.loads(rules),
+    runtime.cursors.all(),
+  ]);
+  const [move] = decideDeparture(rules, owner, [named], { reps, loads, cursors, now: at });
+  if (move === undefined) return [];
+  return (await runtime.departures.move(named, move, `late-${changeId}`, at)) ? [move] : [];
 }
 
 /**
@@ -111,8 +160,12 @@ export async function applyLeadChange(
   if (outcome !== "superseded" && needsAssignment(rules, lead)) {
     // After the change above, the lead counts where its ledger put it.
     const counted = ledger === undefined ? lead.counted : ledger.counted.to;
-    followUps.push(...(await assign(runtime, { ...lead, counted }, change.at)));
+    followUps.push(...(await assign(runtime, { ...lead, counted }, change.at, outcome === "replay")));
   }
+  // Checked on every applied change, not only the hand change itself: that record may have been
+  // superseded by a later one, which is then the last chance to notice.
+  if (outcome !== "superseded" && lead.owner !== undefined)
+    followUps.push(...(await reassignFromLeaver(runtime, lead, changeId, change.at)));
   const index = matchIndexChanges(rules, change.before && withFunnel(rules, change.before), lead);
   if (index.put.length + index.remove.length > 0) await runtime.matches.apply(lead.id, index);
   await enqueueEmails(runtime, followUps);

@@ -15,8 +15,9 @@ import { findFunnel, withFunnel } from "../../core/rules/rule-set";
 import { decideSweep } from "../../core/sweep";
 
 /**
- * The dwell sweep. Emails are queued before the leads' timers move, so a crash in between makes a
- * retry of the same run (same runId) queue nothing new and finish moving the timers.
+ * The dwell sweep. Emails are queued, then dwell actions carried out (each writing its action count
+ * with the move), and only then the leads' timers move: a crash anywhere makes a retry of the same
+ * run (same runId) find the same leads due, queue nothing new, act on none twice and finish.
  */
 export async function runSweep(
   runtime: Runtime,
@@ -38,18 +39,22 @@ export async function runSweep(
   for (const email of decisions.filter((d): d is EmailDecision => d.kind === "email")) {
     await runtime.outbox.enqueue(email, now);
   }
-  for (const timer of decisions.filter((d): d is TimerDecision => d.kind === "timer")) {
-    await runtime.leads.applyTimer(timer);
-  }
   const byId = new Map(leads.map((lead) => [lead.id, lead]));
+  const timers = new Map(
+    decisions.filter((d): d is TimerDecision => d.kind === "timer").map((t) => [t.leadId, t]),
+  );
   for (const action of decisions.filter(
     (d): d is DwellActionDecision => d.kind === "dwell-action",
   )) {
     const found = byId.get(action.leadId);
     const lead = found === undefined ? undefined : withFunnel(runtime.rules, found);
-    if (lead !== undefined)
-      decisions.push(...(await applyDwellAction(runtime, lead, action, reps, now)));
+    if (lead === undefined) continue;
+    const done = await applyDwellAction(runtime, lead, action, reps, now, timers.get(lead.id));
+    decisions.push(...done);
+    // A reassignment wrote the lead's timer with the move.
+    if (done.some((d) => d.kind === "reassign")) timers.delete(lead.id);
   }
+  for (const timer of timers.values()) await runtime.leads.applyTimer(timer);
   for (const decision of decisions) runtime.report(decision, { source: "sweep" });
   const drained = await runtime.outbox.drain(Math.max(now, runtime.clock.now()));
   return { decisions, drained };
@@ -62,6 +67,7 @@ async function applyDwellAction(
   action: DwellActionDecision,
   reps: ReadonlyMap<string, Rep>,
   now: number,
+  timer: TimerDecision | undefined,
 ): Promise<Decision[]> {
   const { rules } = runtime;
   if (action.action === "abandon") {
@@ -98,6 +104,7 @@ async function applyDwellAction(
     "dwell-action",
     reason,
     moveCounts(rules, lead, choice.repId),
+    timer,
   );
   if (!moved) return [];
   if (choice.cursor) await runtime.cursors.save(choice.cursor.scope, choice.cursor.repId);

@@ -85,3 +85,15 @@ describe("duplicate index changes", () => {
     });
   });
 });
+
+describe("long match keys", () => {
+  it("keeps a key short enough for DynamoDB when the company is a pasted paragraph, and still matches the same text", () => {
+    const paragraph = "Acme ".repeat(1000);
+    const [key] = matchKeys(rules, aLead({ company: paragraph, contact: undefined }));
+    expect(new TextEncoder().encode(key).length).toBeLessThan(400);
+    expect(matchKeys(rules, aLead({ company: paragraph, contact: undefined }))).toEqual([key]);
+    expect(matchKeys(rules, aLead({ company: `${paragraph}x`, contact: undefined }))).not.toEqual([
+      key,
+    ]);
+  });
+});
