@@ -160,7 +160,9 @@ export async function applyLeadChange(
   if (outcome !== "superseded" && needsAssignment(rules, lead)) {
     // After the change above, the lead counts where its ledger put it.
     const counted = ledger === undefined ? lead.counted : ledger.counted.to;
-    followUps.push(...(await assign(runtime, { ...lead, counted }, change.at, outcome === "replay")));
+    followUps.push(
+      ...(await assign(runtime, { ...lead, counted }, change.at, outcome === "replay")),
+    );
   }
   // Checked on every applied change, not only the hand change itself: that record may have been
   // superseded by a later one, which is then the last chance to notice.
