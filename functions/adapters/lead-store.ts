@@ -142,21 +142,8 @@ export class LeadStore {
   private leadUpdate(parts: LeadChangeParts): TransactItem {
     const { lead, transition, grade, cold, sale } = parts;
     const u = new UpdateBuilder();
-    if (transition) {
-      u.set("stageEnteredAt", transition.enteredAt)
-        .set("dwellLevel", 0)
-        .remove("dwellActions", "dwellRemindedAt")
-        .set("lastTransitionAt", transition.at)
-        .set("stagesSeen", transition.stagesSeen)
-        .setOrRemove("dueAt", transition.dueAt ?? undefined);
-      if (!cold) {
-        const timer =
-          transition.nextCheckAt === null
-            ? undefined
-            : timerKeys("DWELL", lead.id, transition.nextCheckAt);
-        u.setOrRemove("duePk", timer?.duePk).setOrRemove("dueSk", timer?.dueSk);
-      }
-    }
+    // A lead going cold gets the COLD timer below instead of a dwell timer.
+    if (transition) stageEntry(u, lead.id, transition, !cold);
     if (grade) u.setIfNotExists("grade", grade.grade).setIfNotExists("gradeRule", grade.rule);
     if (cold) {
       const timer = timerKeys("COLD", lead.id, cold.coldUntil);
@@ -176,12 +163,7 @@ export class LeadStore {
       // Someone gave a pooled lead an owner by hand: it has left the pool.
       if (lead.owner !== undefined && lead.pool !== undefined) u.remove("pool", "coldUntil");
     }
-    if (sale) {
-      u.set("soldAt", sale.soldAt)
-        .set("soldAmount", sale.amount)
-        .set("outOfFunnel", sale.outOfFunnel);
-      if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
-    }
+    if (sale) saleRecord(u, sale);
     for (const [attribute, value] of Object.entries(parts.ledger.restore ?? {})) {
       // Not when this change sets it anew (a transition's times, the grade just decided).
       if (!u.has(attribute)) u.setIfNotExists(attribute, value);
@@ -197,28 +179,12 @@ export class LeadStore {
     return { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } };
   }
 
+  /** A superseded change's stage entry and sale, while the lead is still in that stage. */
   private transitionOnly(parts: LeadChangeParts): TransactItem {
     const { lead, transition, sale } = parts;
     const u = new UpdateBuilder();
-    if (transition) {
-      u.set("stageEnteredAt", transition.enteredAt)
-        .set("dwellLevel", 0)
-        .remove("dwellActions", "dwellRemindedAt")
-        .set("lastTransitionAt", transition.at)
-        .set("stagesSeen", transition.stagesSeen)
-        .setOrRemove("dueAt", transition.dueAt ?? undefined);
-      const timer =
-        transition.nextCheckAt === null
-          ? undefined
-          : timerKeys("DWELL", lead.id, transition.nextCheckAt);
-      u.setOrRemove("duePk", timer?.duePk).setOrRemove("dueSk", timer?.dueSk);
-    }
-    if (sale) {
-      u.set("soldAt", sale.soldAt)
-        .set("soldAmount", sale.amount)
-        .set("outOfFunnel", sale.outOfFunnel);
-      if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
-    }
+    if (transition) stageEntry(u, lead.id, transition, true);
+    if (sale) saleRecord(u, sale);
     u.condition("#stage = :cStage", { "#stage": "stage" }, { ":cStage": lead.stage });
     return { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } };
   }
@@ -423,4 +389,30 @@ export class LeadStore {
       ...counts.deltas.map((d) => aggregateUpdate(this.tableName, d)),
     ]);
   }
+}
+
+/** What entering a stage sets on the lead: entry time, fresh escalation, and (optionally) the timer. */
+function stageEntry(
+  u: UpdateBuilder,
+  leadId: string,
+  transition: NonNullable<LeadChangeParts["transition"]>,
+  withTimer: boolean,
+): void {
+  u.set("stageEnteredAt", transition.enteredAt)
+    .set("dwellLevel", 0)
+    .remove("dwellActions", "dwellRemindedAt")
+    .set("lastTransitionAt", transition.at)
+    .set("stagesSeen", transition.stagesSeen)
+    .setOrRemove("dueAt", transition.dueAt ?? undefined);
+  if (!withTimer) return;
+  const timer =
+    transition.nextCheckAt === null
+      ? undefined
+      : timerKeys("DWELL", leadId, transition.nextCheckAt);
+  u.setOrRemove("duePk", timer?.duePk).setOrRemove("dueSk", timer?.dueSk);
+}
+
+function saleRecord(u: UpdateBuilder, sale: NonNullable<LeadChangeParts["sale"]>): void {
+  u.set("soldAt", sale.soldAt).set("soldAmount", sale.amount).set("outOfFunnel", sale.outOfFunnel);
+  if (sale.outOfFunnel) u.set("outOfFunnelReason", sale.reason);
 }
