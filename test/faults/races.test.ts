@@ -663,147 +663,130 @@ describe("races between writers, the stream, a departure and the sweep", () => {
     figures.count("property runs", runs);
   }
 
-  it(
-    "loses no writer's stage or owner and leaves no lead with the rep who left, whatever the interleaving",
-    () =>
-      property(20_261_123, async ({ leaver, stayers, leads, leftWithLeaver }, check) => {
-        for (const { id, initial, item, writes, moves, history } of leads) {
-          const stage = writes.filter((w) => w.kind === "stage").at(-1)?.value ?? initial.stage;
-          check(item.stage === stage, `${id}: stage ${String(item.stage)}, last written ${stage}`);
+  it("loses no writer's stage or owner and leaves no lead with the rep who left, whatever the interleaving", () =>
+    property(20_261_123, async ({ leaver, stayers, leads, leftWithLeaver }, check) => {
+      for (const { id, initial, item, writes, moves, history } of leads) {
+        const stage = writes.filter((w) => w.kind === "stage").at(-1)?.value ?? initial.stage;
+        check(item.stage === stage, `${id}: stage ${String(item.stage)}, last written ${stage}`);
 
-          // The last choice made by hand stands; a lead that is still the leaver's moves on.
-          const byHand = writes.filter((w) => w.kind === "owner");
-          const lastByHand = byHand.at(-1);
-          const intended = lastByHand?.value ?? initial.owner;
-          const owner = item.owner as string | undefined;
-          if (intended !== leaver)
-            check(
-              owner === intended,
-              `${id}: owner ${owner}, but the last choice was ${intended}${lastByHand ? " (by hand)" : ""}`,
-            );
-          else
-            check(
-              owner !== undefined && stayers.includes(owner),
-              `${id}: owner ${owner}; it was ${leaver}'s${lastByHand ? ` (given by hand ${lastByHand.afterLeave ? "after" : "before"} the departure was written)` : ""}, so the departure should have given it to ${stayers.join(" or ")}`,
-            );
+        // The last choice made by hand stands; a lead that is still the leaver's moves on.
+        const byHand = writes.filter((w) => w.kind === "owner");
+        const lastByHand = byHand.at(-1);
+        const intended = lastByHand?.value ?? initial.owner;
+        const owner = item.owner as string | undefined;
+        if (intended !== leaver)
           check(
-            (owner === undefined) !== (item.pool === undefined),
-            `${id}: owner ${owner} and pool ${String(item.pool)}; exactly one of them`,
+            owner === intended,
+            `${id}: owner ${owner}, but the last choice was ${intended}${lastByHand ? " (by hand)" : ""}`,
           );
-          if (owner !== undefined && moves.length > 0 && lastByHand === undefined)
-            check(
-              moves.some((m) => m.to === owner),
-              `${id}: with ${owner}, but the departure's journal moved it to ${moves.map((m) => m.to).join(", ")}`,
-            );
-
-          // The engine's keys and holding follow the final owner and stage.
-          const keys =
-            owner === undefined
-              ? {}
-              : { ownerPk: `OWNER#${owner}`, ownerSk: `${FUNNEL}#${String(item.stage)}#${id}` };
+        else
           check(
-            item.ownerPk === keys.ownerPk && item.ownerSk === keys.ownerSk,
-            `${id}: byOwner keys ${String(item.ownerPk)} ${String(item.ownerSk)}, expected ${keys.ownerPk} ${keys.ownerSk}`,
+            owner !== undefined && stayers.includes(owner),
+            `${id}: owner ${owner}; it was ${leaver}'s${lastByHand ? ` (given by hand ${lastByHand.afterLeave ? "after" : "before"} the departure was written)` : ""}, so the departure should have given it to ${stayers.join(" or ")}`,
           );
-          const counted = encodeHolding(
-            owner === undefined
-              ? undefined
-              : {
-                  funnel: FUNNEL,
-                  stage: String(item.stage),
-                  amount: Number(item.amount ?? 0),
-                  repId: owner,
-                },
-          );
-          check(
-            item.counted === counted,
-            `${id}: counted ${String(item.counted)}, expected ${counted}`,
-          );
-
-          // One owner-change entry per change of owner, by hand or by the departure.
-          const entries = history.filter((entry) => entry.type === "owner-change").length;
-          const changes = byHand.filter((w) => w.old.owner !== w.value).length + moves.length;
-          check(
-            entries === changes,
-            `${id}: ${entries} owner-change entries in the history for ${changes} changes of owner`,
-          );
-        }
         check(
-          leftWithLeaver.length === 0,
-          `the byOwner index still lists ${leftWithLeaver.map((l) => l.id).join(", ")} under ${leaver}, who left`,
+          (owner === undefined) !== (item.pool === undefined),
+          `${id}: owner ${owner} and pool ${String(item.pool)}; exactly one of them`,
         );
-        try {
-          await expectAggregatesMatchRecount(stack, tableName);
-          check(true, "aggregates");
-        } catch (error) {
+        if (owner !== undefined && moves.length > 0 && lastByHand === undefined)
           check(
-            false,
-            `aggregates: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}`,
-          );
-        }
-      }),
-    trials(12_000) + 30_000,
-  );
-
-  it(
-    "keeps each lead's stage entry, dwell timer, sale and history on the stage writers left it in, whatever the interleaving",
-    () =>
-      property(20_261_124, async ({ leads }, check) => {
-        for (const { id, initial, item, writes, history } of leads) {
-          // One transition per stage change a writer made, none lost, none twice.
-          const transitions = history
-            .filter((entry) => entry.type === "transition")
-            .sort((a, b) => (changeOf(a) < changeOf(b) ? -1 : 1));
-          const moved = [
-            initial.stage,
-            ...writes
-              .filter((w) => w.kind === "stage" && w.old.stage !== w.value)
-              .map((w) => w.value),
-          ];
-          const recorded = transitions.map((t) => String(t.to));
-          check(
-            recorded.join(" > ") === moved.join(" > "),
-            `${id}: history ${recorded.join(" > ")}, writers moved it ${moved.join(" > ")}`,
-          );
-          const spurious = history.filter((entry) => entry.type === "amount-change").length;
-          check(
-            spurious === 0,
-            `${id}: ${spurious} amount-change entries, though no amount changed`,
+            moves.some((m) => m.to === owner),
+            `${id}: with ${owner}, but the departure's journal moved it to ${moves.map((m) => m.to).join(", ")}`,
           );
 
-          // The stage entry the engine keeps is that of the last transition.
-          const stage = String(item.stage);
-          const entered = String(item.stageEnteredAt);
-          const last = transitions.at(-1);
-          check(
-            last?.to === stage && last.enteredAt === entered,
-            `${id}: in ${stage} since ${entered} (stageEnteredAt), but its last transition entered ${String(last?.to)} at ${String(last?.enteredAt)}`,
-          );
-          check(
-            Array.isArray(item.stagesSeen) && item.stagesSeen.includes(stage),
-            `${id}: stagesSeen ${JSON.stringify(item.stagesSeen)} lacks ${stage}`,
-          );
-          if (moved.includes("signed"))
-            check(
-              item.soldAt !== undefined,
-              `${id}: reached signed, but no sale is booked (soldAt)`,
-            );
+        // The engine's keys and holding follow the final owner and stage.
+        const keys =
+          owner === undefined
+            ? {}
+            : { ownerPk: `OWNER#${owner}`, ownerSk: `${FUNNEL}#${String(item.stage)}#${id}` };
+        check(
+          item.ownerPk === keys.ownerPk && item.ownerSk === keys.ownerSk,
+          `${id}: byOwner keys ${String(item.ownerPk)} ${String(item.ownerSk)}, expected ${keys.ownerPk} ${keys.ownerSk}`,
+        );
+        const counted = encodeHolding(
+          owner === undefined
+            ? undefined
+            : {
+                funnel: FUNNEL,
+                stage: String(item.stage),
+                amount: Number(item.amount ?? 0),
+                repId: owner,
+              },
+        );
+        check(
+          item.counted === counted,
+          `${id}: counted ${String(item.counted)}, expected ${counted}`,
+        );
 
-          // The dwell timer is the final stage's, at the level the sweep left it.
-          const rule = stageOf(stage);
-          const dueAt = stageDueAt(rules, rule, Date.parse(entered));
-          check(
-            item.dueAt === (dueAt === null ? undefined : iso(dueAt)),
-            `${id}: dueAt ${String(item.dueAt)}, expected ${dueAt === null ? "none" : iso(dueAt)} for ${stage} entered ${entered}`,
-          );
-          const next = levelDueAt(rules, rule, Date.parse(entered), Number(item.dwellLevel ?? 0));
-          const timer = next === null ? undefined : timerKeys("DWELL", id, iso(next));
-          check(
-            item.duePk === timer?.duePk && item.dueSk === timer?.dueSk,
-            `${id}: dwell timer ${String(item.dueSk)}, expected ${timer?.dueSk ?? "none"} (${stage} entered ${entered}, level ${String(item.dwellLevel)})`,
-          );
-        }
-      }),
-    trials(12_000) + 30_000,
-  );
+        // One owner-change entry per change of owner, by hand or by the departure.
+        const entries = history.filter((entry) => entry.type === "owner-change").length;
+        const changes = byHand.filter((w) => w.old.owner !== w.value).length + moves.length;
+        check(
+          entries === changes,
+          `${id}: ${entries} owner-change entries in the history for ${changes} changes of owner`,
+        );
+      }
+      check(
+        leftWithLeaver.length === 0,
+        `the byOwner index still lists ${leftWithLeaver.map((l) => l.id).join(", ")} under ${leaver}, who left`,
+      );
+      try {
+        await expectAggregatesMatchRecount(stack, tableName);
+        check(true, "aggregates");
+      } catch (error) {
+        check(false, `aggregates: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}`);
+      }
+    }));
+
+  it("keeps each lead's stage entry, dwell timer, sale and history on the stage writers left it in, whatever the interleaving", () =>
+    property(20_261_124, async ({ leads }, check) => {
+      for (const { id, initial, item, writes, history } of leads) {
+        // One transition per stage change a writer made, none lost, none twice.
+        const transitions = history
+          .filter((entry) => entry.type === "transition")
+          .sort((a, b) => (changeOf(a) < changeOf(b) ? -1 : 1));
+        const moved = [
+          initial.stage,
+          ...writes
+            .filter((w) => w.kind === "stage" && w.old.stage !== w.value)
+            .map((w) => w.value),
+        ];
+        const recorded = transitions.map((t) => String(t.to));
+        check(
+          recorded.join(" > ") === moved.join(" > "),
+          `${id}: history ${recorded.join(" > ")}, writers moved it ${moved.join(" > ")}`,
+        );
+        const spurious = history.filter((entry) => entry.type === "amount-change").length;
+        check(spurious === 0, `${id}: ${spurious} amount-change entries, though no amount changed`);
+
+        // The stage entry the engine keeps is that of the last transition.
+        const stage = String(item.stage);
+        const entered = String(item.stageEnteredAt);
+        const last = transitions.at(-1);
+        check(
+          last?.to === stage && last.enteredAt === entered,
+          `${id}: in ${stage} since ${entered} (stageEnteredAt), but its last transition entered ${String(last?.to)} at ${String(last?.enteredAt)}`,
+        );
+        check(
+          Array.isArray(item.stagesSeen) && item.stagesSeen.includes(stage),
+          `${id}: stagesSeen ${JSON.stringify(item.stagesSeen)} lacks ${stage}`,
+        );
+        if (moved.includes("signed"))
+          check(item.soldAt !== undefined, `${id}: reached signed, but no sale is booked (soldAt)`);
+
+        // The dwell timer is the final stage's, at the level the sweep left it.
+        const rule = stageOf(stage);
+        const dueAt = stageDueAt(rules, rule, Date.parse(entered));
+        check(
+          item.dueAt === (dueAt === null ? undefined : iso(dueAt)),
+          `${id}: dueAt ${String(item.dueAt)}, expected ${dueAt === null ? "none" : iso(dueAt)} for ${stage} entered ${entered}`,
+        );
+        const next = levelDueAt(rules, rule, Date.parse(entered), Number(item.dwellLevel ?? 0));
+        const timer = next === null ? undefined : timerKeys("DWELL", id, iso(next));
+        check(
+          item.duePk === timer?.duePk && item.dueSk === timer?.dueSk,
+          `${id}: dwell timer ${String(item.dueSk)}, expected ${timer?.dueSk ?? "none"} (${stage} entered ${entered}, level ${String(item.dwellLevel)})`,
+        );
+      }
+    }));
 });
