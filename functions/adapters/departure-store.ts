@@ -7,7 +7,6 @@ import {
 import type { ReassignDecision } from "../core/decisions";
 import type { HandoffEntry } from "../core/notices";
 import { type Lead, parseLead } from "../core/records/lead";
-import { aggregateUpdate } from "./aggregate-update";
 import { departureMoveKey, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
 
@@ -15,7 +14,8 @@ const MAX_CONFLICT_RETRIES = 6;
 
 /**
  * A departure's writes: each move is a conditional update of the lead (still the leaver's, same
- * version) together with a journal entry, in one transaction. The journal is what makes the
+ * version) together with a journal entry, in one transaction; the aggregates follow through the
+ * lead's stream record. The journal is what makes the
  * departure resumable: a second run moves what is left and writes the handoff from the journal.
  */
 export class DepartureStore {
@@ -60,8 +60,9 @@ export class DepartureStore {
     } else {
       u.remove("owner", "ownerPk", "ownerSk").set("pool", decision.pool ?? "unassigned");
     }
-    // Where the lead counts moves with it; the condition also catches a stage change since it was read.
-    u.counted(decision.counted);
+    // `counted` is left as it is: the lead's own stream record sees the owner change and moves the
+    // aggregates (as for any owner change a CRM writes). Moves running side by side would otherwise
+    // all update the leaver's few aggregate items, and DynamoDB cancels overlapping transactions.
     if (lead.version === undefined)
       u.condition("attribute_not_exists(#version)", { "#version": "version" });
     else
@@ -79,7 +80,6 @@ export class DepartureStore {
     const items = {
       TransactItems: [
         { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
-        ...decision.deltas.map((d) => aggregateUpdate(this.tableName, d)),
         {
           Put: {
             TableName: this.tableName,
@@ -110,8 +110,8 @@ export class DepartureStore {
         )
           throw error;
         const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        // Moves running side by side touch the same aggregate items; DynamoDB cancels one of two
-        // overlapping transactions, which is worth another try. A failed condition is not.
+        // The lead's stream handler may be writing it at the same moment; DynamoDB cancels one of
+        // two overlapping transactions, which is worth another try. A failed condition is not.
         const conflict =
           reasons.some((r) => r.Code === "TransactionConflict") &&
           !reasons.some((r) => r.Code === "ConditionalCheckFailed");

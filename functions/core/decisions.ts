@@ -202,7 +202,10 @@ export interface ReassignDecision {
   to: string | null;
   pool?: string;
   via: string;
-  /** The aggregate changes the move makes (and the lead's `counted` before and after). */
+  /**
+   * The aggregate changes the move causes (and the lead's `counted` before and after). The move
+   * itself writes the lead and the journal only; the lead's stream record applies these.
+   */
   counted: { from?: string; to?: string };
   deltas: AggregateDelta[];
   reason: string;

@@ -131,10 +131,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * Creates the table from the shared table design unless it already exists, and waits until it is
  * ACTIVE. Tests call it to get a table of their own on the shared DynamoDB Local.
  */
-export async function createTable(clientConfig: LocalClientConfig, tableName: string) {
+export async function createTable(
+  clientConfig: LocalClientConfig,
+  tableName: string,
+  options: { stream?: boolean } = {},
+) {
   const client = new DynamoDBClient(clientConfig);
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(createTableInput(tableName, options)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }

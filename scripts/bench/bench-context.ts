@@ -50,8 +50,9 @@ export async function withTable<T>(
   context: BenchContext,
   name: string,
   work: (tableName: string) => Promise<T>,
+  options: { stream?: boolean } = {},
 ): Promise<T> {
-  await createTable(context.stack.clientConfig, name);
+  await createTable(context.stack.clientConfig, name, options);
   try {
     return await work(name);
   } finally {

@@ -53,7 +53,7 @@ import {
  * a trial that went wrong is reported by its own label, and may make later ones fail too.
  */
 
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 const figures = faultFigures("crash-trials");
 // Every trial makes the handler log a failure on purpose; the log would bury the figures.
 logger.setLogLevel("SILENT");

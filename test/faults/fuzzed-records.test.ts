@@ -25,7 +25,7 @@ import { useLocalStack } from "../support/local-stack";
  * be applied, and nothing may be left half-written.
  */
 
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 const figures = faultFigures("fuzzed records");
 const SEED = faultSeed(4_042);
 const RECORDS = trials(1_000);

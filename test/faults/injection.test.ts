@@ -47,7 +47,7 @@ import { aScheduledPath } from "../support/scheduled-path-factories";
 
 const figures = faultFigures("injection");
 const SEED = faultSeed(1_337);
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 
 const EVIL = "evil@example.com";
 const FIXED_PAYLOADS = [

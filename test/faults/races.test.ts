@@ -48,7 +48,7 @@ import {
  * request by request.
  */
 
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 const figures = faultFigures("races");
 const rules = aScheduledPathRuleSet();
 const FUNNEL = "standard";

@@ -33,7 +33,7 @@ import { seededRandom } from "../support/scheduled-path-factories";
  * and are compared as "<seq>".
  */
 
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 const figures = faultFigures("replay");
 // The suite provokes thousands of expected failures; the handler's error log would drown the output.
 logger.setLogLevel("SILENT");

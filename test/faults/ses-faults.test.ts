@@ -31,7 +31,7 @@ import {
  * (and the outbox alarm fires), so "within the retry policy" every email ends sent.
  */
 
-const stack = useLocalStack();
+const stack = useLocalStack("faults");
 const figures = faultFigures("ses-faults");
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -23,12 +23,13 @@ export interface TestLocalStack extends ProvidedLocalStack {
 let current: TestLocalStack | undefined;
 
 /**
- * The run-wide local stack started by test/global-setup.ts, with clients. Call it at the top level
- * of a test file (or in a describe body): it registers the file's cleanup with afterAll.
+ * A run-wide local stack started by test/global-setup.ts, with clients: the shared one, or the
+ * fault suite's own. Call it at the top level of a test file (or in a describe body): it registers
+ * the file's cleanup with afterAll.
  */
-export function useLocalStack(): TestLocalStack {
+export function useLocalStack(which: "shared" | "faults" = "shared"): TestLocalStack {
   if (current !== undefined) return current;
-  const provided = inject("localStack");
+  const provided = inject(which === "faults" ? "faultLocalStack" : "localStack");
   if (provided === undefined) {
     throw new Error("No local stack was provided: is test/global-setup.ts the globalSetup?");
   }
