@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only a,b] [-- --sizes 10000,100000] [-- --people 1000]`: the figures
+ * `npm run bench [-- --only a,b] [-- --sizes 10000,30000,100000] [-- --people 1000]`: the figures
  * behind the README's claims, each a ratio measured in one run on the local stack, written to
  * docs/benchmarks.md. A benchmark, not a test: it prints whether each target holds and exits 0
  * either way unless something broke.
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     only: { type: "string" },
     // Larger tables outgrow what DynamoDB Local handles on a 2-core, 24 GiB machine (README).
-    sizes: { type: "string", default: "10000,100000" },
+    sizes: { type: "string", default: "10000,30000,100000" },
     people: { type: "string", default: "1000" },
     out: { type: "string", default: "docs/benchmarks.md" },
   },

@@ -33,7 +33,7 @@ export class DepartureStore {
         TableName: this.tableName,
         IndexName: "byOwner",
         KeyConditionExpression: "ownerPk = :pk",
-        ExpressionAttributeValues: { ":pk": ownerKeys(repId, "", "", "").ownerPk },
+        ExpressionAttributeValues: { ":pk": ownerKeys(repId, "", "", "", 0).ownerPk },
       },
     );
     for await (const page of pages)
@@ -55,7 +55,7 @@ export class DepartureStore {
       .increment("version")
       .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": decision.from });
     if (decision.to !== null) {
-      const keys = ownerKeys(decision.to, lead.funnel ?? "", lead.stage, lead.id);
+      const keys = ownerKeys(decision.to, lead.funnel ?? "", lead.stage, lead.id, lead.amount);
       u.set("owner", decision.to).set("ownerPk", keys.ownerPk).set("ownerSk", keys.ownerSk);
     } else {
       u.remove("owner", "ownerPk", "ownerSk").set("pool", decision.pool ?? "unassigned");

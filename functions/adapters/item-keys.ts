@@ -25,9 +25,33 @@ export const kindKeys = (kind: "REP" | "AGG", sortKey: string) => ({
   kindSk: sortKey,
 });
 
-export const ownerKeys = (repId: string, funnel: string, stage: string, leadId: string) => ({
+/** The largest amount a lead may have (core/records/lead.ts refuses more). */
+const MAX_AMOUNT_MICROS = 10n ** 21n;
+
+/**
+ * A stage's leads on byOwner sort largest amount first, then by id, so the roll-up reads a rep's
+ * top opportunities with a Limit instead of every lead in the stage: the sort key holds
+ * 10^21 − the amount in millionths, 22 digits. Amounts have at most six decimals.
+ */
+export function amountRank(amount: number | undefined): string {
+  const safe =
+    amount === undefined || !Number.isFinite(amount) || amount <= 0 ? 0 : Math.min(amount, 1e15);
+  const micros = BigInt(safe.toFixed(6).replace(".", ""));
+  return (MAX_AMOUNT_MICROS - micros).toString().padStart(22, "0");
+}
+
+/** Where a stage's leads start on one rep's byOwner partition. */
+export const ownerStagePrefix = (funnel: string, stage: string) => `${funnel}#${stage}#`;
+
+export const ownerKeys = (
+  repId: string,
+  funnel: string,
+  stage: string,
+  leadId: string,
+  amount: number | undefined,
+) => ({
   ownerPk: `OWNER#${repId}`,
-  ownerSk: `${funnel}#${stage}#${leadId}`,
+  ownerSk: `${ownerStagePrefix(funnel, stage)}${amountRank(amount)}#${leadId}`,
 });
 
 export type TimerKind = "DWELL" | "COLD" | "OUTBOX";

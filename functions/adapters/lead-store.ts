@@ -158,7 +158,7 @@ export class LeadStore {
       const owner =
         lead.owner === undefined
           ? undefined
-          : ownerKeys(lead.owner, parts.ledger.funnel, lead.stage, lead.id);
+          : ownerKeys(lead.owner, parts.ledger.funnel, lead.stage, lead.id, lead.amount);
       u.setOrRemove("ownerPk", owner?.ownerPk).setOrRemove("ownerSk", owner?.ownerSk);
       // Someone gave a pooled lead an owner by hand: it has left the pool.
       if (lead.owner !== undefined && lead.pool !== undefined) u.remove("pool", "coldUntil");
@@ -275,7 +275,7 @@ export class LeadStore {
       .set("assignReason", target.reason)
       .increment("version");
     if (target.owner !== undefined) {
-      const keys = ownerKeys(target.owner, lead.funnel ?? "", lead.stage, lead.id);
+      const keys = ownerKeys(target.owner, lead.funnel ?? "", lead.stage, lead.id, lead.amount);
       u.set("owner", target.owner).set("ownerPk", keys.ownerPk).set("ownerSk", keys.ownerSk);
     } else if (target.pool !== undefined) {
       u.set("pool", target.pool);
@@ -368,7 +368,7 @@ export class LeadStore {
      */
     timer?: TimerDecision,
   ): Promise<boolean> {
-    const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id);
+    const keys = ownerKeys(to, lead.funnel ?? "", lead.stage, lead.id, lead.amount);
     const u = new UpdateBuilder()
       .set("owner", to)
       .set("ownerPk", keys.ownerPk)

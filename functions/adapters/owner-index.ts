@@ -1,9 +1,12 @@
-import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { type Lead, parseLead } from "../core/records/lead";
 import { RecordError } from "../core/records/record-error";
-import { ownerKeys } from "./item-keys";
+import { ownerKeys, ownerStagePrefix } from "./item-keys";
 
-/** Reads one rep's leads in one stage from the byOwner index (`<funnel>#<stage>#<lead id>`). */
+/**
+ * Reads one rep's leads in one stage from the byOwner index
+ * (`<funnel>#<stage>#<amount rank>#<lead id>`: largest amount first).
+ */
 export class OwnerIndex {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -11,35 +14,47 @@ export class OwnerIndex {
   ) {}
 
   /**
-   * The rep's leads in the stage. For the default funnel the prefix without a funnel id is read as
-   * well: assignments of leads written without `funnel` index them as `#<stage>#<id>` until their
-   * next stage change. Records that do not parse are left to the event path's quarantine.
+   * The rep's leads in the stage, largest amount first; with `limit`, at most that many from each
+   * prefix read. For the default funnel the prefix without a funnel id is read as well:
+   * assignments of leads written without `funnel` index them as `#<stage>#…` until their next
+   * stage change. Records that do not parse are left to the event path's quarantine.
    */
-  async inStage(repId: string, funnel: string, stage: string, isDefault: boolean): Promise<Lead[]> {
-    const keys = ownerKeys(repId, funnel, stage, "");
+  async inStage(
+    repId: string,
+    funnel: string,
+    stage: string,
+    isDefault: boolean,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Lead[]> {
+    const { ownerPk } = ownerKeys(repId, funnel, stage, "", 0);
     const prefixes = isDefault
-      ? [keys.ownerSk, ownerKeys(repId, "", stage, "").ownerSk]
-      : [keys.ownerSk];
+      ? [ownerStagePrefix(funnel, stage), ownerStagePrefix("", stage)]
+      : [ownerStagePrefix(funnel, stage)];
     const leads: Lead[] = [];
     for (const prefix of prefixes) {
-      const pages = paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.tableName,
-          IndexName: "byOwner",
-          KeyConditionExpression: "ownerPk = :pk AND begins_with(ownerSk, :prefix)",
-          ExpressionAttributeValues: { ":pk": keys.ownerPk, ":prefix": prefix },
-        },
-      );
-      for await (const page of pages) {
+      let read = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: "byOwner",
+            KeyConditionExpression: "ownerPk = :pk AND begins_with(ownerSk, :prefix)",
+            ExpressionAttributeValues: { ":pk": ownerPk, ":prefix": prefix },
+            ExclusiveStartKey: start,
+            Limit: Number.isFinite(limit) ? Math.max(1, limit - read) : undefined,
+          }),
+        );
         for (const item of page.Items ?? []) {
+          read += 1;
           try {
             leads.push(parseLead(item));
           } catch (error) {
             if (!(error instanceof RecordError)) throw error;
           }
         }
-      }
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined && read < limit);
     }
     return leads;
   }

@@ -139,7 +139,8 @@ export async function atScale(context: BenchContext): Promise<BenchResult[]> {
     },
     { stream: false },
   );
-  return [sweepResult(rows), rollupResult(context, rows)];
+  const sellers = sellersOf(syntheticReps({ people: context.people })).length;
+  return [sweepResult(rows), rollupResult(context, rows, sellers)];
 }
 
 /** Takes back the roll-up's snapshots and emails, so the next size's run does the whole work again. */
@@ -219,7 +220,7 @@ function sweepResult(rows: SizeFigures[]): BenchResult {
   };
 }
 
-function rollupResult(context: BenchContext, rows: SizeFigures[]): BenchResult {
+function rollupResult(context: BenchContext, rows: SizeFigures[], sellers: number): BenchResult {
   const figures: [string, string][] = rows.map((r) => [
     `${fmt(r.leads)} leads, ${fmt(context.people)} people`,
     `${fmt(r.rollup.itemsRead)} items read (${byIndex(r.rollup)}), ${fmt(r.rollupEmails)} reports sent`,
@@ -227,24 +228,35 @@ function rollupResult(context: BenchContext, rows: SizeFigures[]): BenchResult {
   const counts = rows.map((r) => r.rollup.itemsRead);
   const opportunity = rows.map((r) => r.rollup.readsByIndex.get("Query byOwner") ?? 0);
   const constantPart = counts.map((n, i) => n - (opportunity[i] ?? 0));
-  const met = counts.every((n) => n === counts[0]);
+  const topN = context.rules.reports.rollup?.topOpportunities ?? 5;
+  const cap = sellers * topN;
+  // Below the cap a table simply holds fewer opportunities than the reports list; the claim is
+  // that nothing grows with the leads once every seller has `topN`, as at 100k and 1M.
+  const judged = rows.length > 2 ? rows.slice(-2) : rows;
+  const judgedCounts = judged.map((r) => r.rollup.itemsRead);
+  const met = judgedCounts.every((n) => n === judgedCounts[0]);
   return {
     id: "rollup",
     title: "Weekly roll-up",
     figures: [
       ...figures,
       ["Reads apart from the opportunity-stage leads", constantPart.map(fmt).join(" → ")],
+      [
+        "Opportunity-stage leads read from byOwner",
+        `${opportunity.map(fmt).join(" → ")} (at most ${fmt(sellers)} sellers × ${topN} top opportunities = ${fmt(cap)})`,
+      ],
     ],
-    ratio: `${counts.map(fmt).join(" → ")} items read (${rows.map((r) => fmt(r.leads)).join(" → ")} leads)`,
-    target: "the same item count at both sizes",
+    ratio: `${judgedCounts.map(fmt).join(" → ")} items read (${judged.map((r) => fmt(r.leads)).join(" → ")} leads)`,
+    target: `the same item count at both sizes (${judged.map((r) => fmt(r.leads)).join(" and ")} leads)`,
     met,
-    notes: met
-      ? [
-          "Every manager's report at every level is due in this run (the catch-up form), the heaviest case.",
-        ]
-      : [
-          "Every manager's report at every level is due in this run (the catch-up form), the heaviest case.",
-          "The reads of aggregates, flow counters, snapshots and people stay the same; what grows is the opportunity-stage leads read from byOwner for each report's top opportunities, which follow the number of leads in that stage. Keeping a per-rep top-N list in the aggregates would make it constant; not done yet.",
-        ],
+    notes: [
+      "Every manager's report at every level is due in this run (the catch-up form), the heaviest case.",
+      `byOwner lists a stage's leads largest amount first, so each seller's top ${topN} opportunities are one Query with a Limit: the reads stop growing once every seller holds ${topN} (about 25,000 leads here). The smallest size is below that and reads fewer; with more than two sizes the target is judged on the two largest.`,
+      ...(met
+        ? []
+        : [
+            "The item count changed between the two largest sizes: something the roll-up reads grows with the leads.",
+          ]),
+    ],
   };
 }

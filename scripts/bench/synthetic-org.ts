@@ -112,7 +112,7 @@ export function settledLead(plan: LeadPlan, i: number): Record<string, unknown> 
   };
   return {
     ...leadItem(lead),
-    ...ownerKeys(owner.id, FUNNEL, stage.id, id),
+    ...ownerKeys(owner.id, FUNNEL, stage.id, id, amount),
     ...timerKeys("DWELL", id, nextCheck),
   };
 }

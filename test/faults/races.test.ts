@@ -11,7 +11,7 @@ import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
-import { timerKeys } from "../../functions/adapters/item-keys";
+import { ownerKeys, timerKeys } from "../../functions/adapters/item-keys";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Mailer } from "../../functions/adapters/mailer";
 import { createRuntime, type Runtime } from "../../functions/adapters/runtime";
@@ -697,8 +697,8 @@ describe("races between writers, the stream, a departure and the sweep", () => {
         // The engine's keys and holding follow the final owner and stage.
         const keys =
           owner === undefined
-            ? {}
-            : { ownerPk: `OWNER#${owner}`, ownerSk: `${FUNNEL}#${String(item.stage)}#${id}` };
+            ? { ownerPk: undefined, ownerSk: undefined }
+            : ownerKeys(owner, FUNNEL, String(item.stage), id, item.amount as number | undefined);
         check(
           item.ownerPk === keys.ownerPk && item.ownerSk === keys.ownerSk,
           `${id}: byOwner keys ${String(item.ownerPk)} ${String(item.ownerSk)}, expected ${keys.ownerPk} ${keys.ownerSk}`,

@@ -1,5 +1,6 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
+import { ownerKeys } from "../../functions/adapters/item-keys";
 import { loadRulesSync } from "../../functions/adapters/rules-loader";
 import { handleStreamEvent } from "../../functions/handlers/stream";
 import { expectAggregatesMatchRecount } from "../support/aggregate-recount";
@@ -191,7 +192,10 @@ describe("stage changes through the stream", () => {
     expect(await path.aggregate("rep-b", "lead")).toMatchObject({ count: 1, amount: 50_000 });
     expect(await path.ownedBy("rep-a")).toEqual([]);
     expect(await path.ownedBy("rep-b")).toEqual([
-      expect.objectContaining({ id: "M1", ownerSk: "standard#lead#M1" }),
+      expect.objectContaining({
+        id: "M1",
+        ownerSk: ownerKeys("rep-b", "standard", "lead", "M1", 50_000).ownerSk,
+      }),
     ]);
     await expectAggregatesMatchRecount(stack, path.tableName);
   });

@@ -162,4 +162,55 @@ describe("the weekly roll-up on the local stack", () => {
     expect(clean, clean.out).toMatchObject({ code: 0 });
     expect(clean.out).toContain("no drift: the aggregates match 5 leads");
   });
+  it("lists a team's largest opportunities from at most topOpportunities leads per member, and a raised amount moves its lead into the list", async () => {
+    const tableName = await stack.freshTable("rollup-top");
+    const thisWeek = weekOf(rules.calendar, Date.now());
+    const monday = addDays(thisWeek, 7);
+    const local = createLocalRuntime({
+      stack: { ...stack, tableName },
+      rules,
+      clock: fixedClock(Date.parse(`${monday}T00:00:00.000Z`)),
+      report: () => {},
+    });
+    const domain = `rollup-${randomUUID().slice(0, 8)}.example.com`;
+    await putItems(stack.documents, tableName, [...aSmallOrg([], domain).values()].map(repItem));
+    const opportunity = (id: string, owner: string, amount: number) =>
+      leadItem(aLead({ id, owner, stage: "intent", amount, name: `Deal ${id}` }));
+    await putItems(stack.documents, tableName, [
+      opportunity("O1", "rep-a1", 10_000),
+      opportunity("O2", "rep-a1", 20_000),
+      opportunity("O3", "rep-a1", 30_000),
+      opportunity("O4", "rep-a1", 40_000),
+      opportunity("O5", "rep-a2", 35_000),
+    ]);
+    await local.poller.drain();
+    const topOfA1 = async () =>
+      (await local.runtime.owners.inStage("rep-a1", "standard", "intent", true, 2)).map(
+        (l) => l.id,
+      );
+    expect(await topOfA1()).toEqual(["O4", "O3"]);
+
+    await stack.documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: "LEAD#O1", sk: "LEAD" },
+        UpdateExpression: "SET amount = :amount",
+        ExpressionAttributeValues: { ":amount": 90_000 },
+      }),
+    );
+    await local.poller.drain();
+    expect(await topOfA1()).toEqual(["O1", "O4"]);
+
+    await runScheduledJob(local.runtime, {
+      scheduleId: "weekly-rollup",
+      job: "rollup",
+      scheduledTime: `${monday}T00:00:00.000Z`,
+    });
+    const teamA = (await readInbox(stack.sesEndpoint)).find((m) =>
+      m.to.includes(`mgr-a@${domain}`),
+    );
+    expect(teamA?.text).toContain("- Deal O1: CN¥90,000");
+    expect(teamA?.text).toContain("- Deal O4: CN¥40,000");
+    for (const left of ["Deal O5", "Deal O3", "Deal O2"]) expect(teamA?.text).not.toContain(left);
+  });
 });

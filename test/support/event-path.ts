@@ -9,6 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { expect, onTestFinished } from "vitest";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
+import { ownerKeys } from "../../functions/adapters/item-keys";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Runtime } from "../../functions/adapters/runtime";
 import type { Decision } from "../../functions/core/decisions";
@@ -275,8 +276,13 @@ export async function expectAssigned(
   expect(lead, `lead ${leadId}`).toMatchObject({
     owner: expected.owner,
     assignedVia: expected.via,
-    ownerPk: `OWNER#${expected.owner}`,
-    ownerSk: `${String(lead.funnel ?? "standard")}#${String(lead.stage)}#${leadId}`,
+    ...ownerKeys(
+      expected.owner,
+      String(lead.funnel ?? "standard"),
+      String(lead.stage),
+      leadId,
+      lead.amount as number | undefined,
+    ),
   });
   expect(lead).not.toHaveProperty("pool");
   if (typeof expected.reason === "string") expect(lead.assignReason).toBe(expected.reason);

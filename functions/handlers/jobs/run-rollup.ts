@@ -22,10 +22,12 @@ import { takeSnapshots } from "../../core/rollup/snapshot";
 import { addDays } from "../../core/time/week";
 
 /**
- * The team's leads in each funnel's opportunity stage, read from byOwner only for members the
- * aggregates say hold some there; each member's read is shared by every report that includes them.
+ * The team's largest leads in each funnel's opportunity stage, read from byOwner only for members
+ * the aggregates say hold some there, and at most `limit` per member (a team's top N is among its
+ * members' top N, and byOwner lists a stage largest amount first); each member's read is shared by
+ * every report that includes them.
  */
-function opportunityReader(owners: OwnerIndex) {
+function opportunityReader(owners: OwnerIndex, limit: number) {
   const reads = new Map<string, Promise<Lead[]>>();
   return async (data: RollupData, manager: Rep): Promise<Lead[]> => {
     const { funnels } = data.rules;
@@ -38,7 +40,7 @@ function opportunityReader(owners: OwnerIndex) {
         const key = `${memberId}#${row.funnel}#${row.stage}`;
         let read = reads.get(key);
         if (read === undefined) {
-          read = owners.inStage(memberId, row.funnel, row.stage, funnel === funnels[0]);
+          read = owners.inStage(memberId, row.funnel, row.stage, funnel === funnels[0], limit);
           reads.set(key, read);
         }
         wanted.push(read);
@@ -53,8 +55,8 @@ function opportunityReader(owners: OwnerIndex) {
  * the reported week's snapshot of every person (written by the first run after the week, kept by
  * later ones); one email per due manager with their subtree's figures, keyed by week and manager,
  * so a retried or repeated run sends nothing twice. It reads the reps, the aggregates, a quarter
- * of weekly flow counters, two weeks of snapshots and the due teams' opportunity-stage leads: its
- * cost follows the number of reps and weeks, not the number of leads.
+ * of weekly flow counters, two weeks of snapshots and the due teams' largest opportunity-stage
+ * leads: its cost follows the number of reps and weeks, not the number of leads.
  */
 export async function runRollup(
   runtime: Runtime,
@@ -109,8 +111,9 @@ export async function runRollup(
       ...base,
       snapshots: { current, previous: await snapshots.week(addDays(week, -7)) },
     });
-    const readOpportunities = opportunityReader(runtime.owners);
-    const listsOpportunities = (rules.reports.rollup?.topOpportunities ?? 5) > 0;
+    const topN = rules.reports.rollup?.topOpportunities ?? 5;
+    const readOpportunities = opportunityReader(runtime.owners, topN);
+    const listsOpportunities = topN > 0;
     for (const rollup of pending) {
       const leads = listsOpportunities ? await readOpportunities(data, rollup.manager) : [];
       const report = buildRollupReport(data, rollup.manager, rollup.level, { leads, now });
