@@ -1,14 +1,9 @@
 import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { loadsFromHoldings, type RepLoad } from "../core/distribution/rep-load";
 import type { RuleSet } from "../core/rules/rule-set";
+import { AGGREGATE_KIND, type AggregateRow, aggregateRows } from "./counter-items";
 
-export interface AggregateRow {
-  repId: string;
-  funnel: string;
-  stage: string;
-  count: number;
-  amount: number;
-}
+export type { AggregateRow } from "./counter-items";
 
 /** The per-rep per-stage aggregates, all in one query on the byKind index. */
 export class AggregateStore {
@@ -25,19 +20,11 @@ export class AggregateStore {
         TableName: this.tableName,
         IndexName: "byKind",
         KeyConditionExpression: "kindPk = :kind",
-        ExpressionAttributeValues: { ":kind": "AGG" },
+        ExpressionAttributeValues: { ":kind": AGGREGATE_KIND },
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        rows.push({
-          repId: String(item.repId),
-          funnel: String(item.funnel),
-          stage: String(item.stage),
-          count: Number(item.count ?? 0),
-          amount: Number(item.amount ?? 0),
-        });
-      }
+      for (const item of page.Items ?? []) rows.push(...aggregateRows(item));
     }
     return rows;
   }

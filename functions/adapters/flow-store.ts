@@ -1,16 +1,9 @@
 import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
-import { FLOW_COUNTERS, type FlowCounter } from "../core/flow";
+import { type FlowRow, flowKind, flowRows } from "./counter-items";
 
-/** One rep's counters for one stage in one week, as stored (see core/flow.ts). */
-export interface FlowRow {
-  repId: string;
-  week: string;
-  funnel: string;
-  stage: string;
-  counts: Record<FlowCounter, number>;
-}
+export type { FlowRow } from "./counter-items";
 
-/** Reads flow counters a week at a time from the byKind index (`FLOW#<week>`). */
+/** Reads flow counters a week at a time from the byKind index (see counter-items.ts). */
 export class FlowStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -27,22 +20,11 @@ export class FlowStore {
           TableName: this.tableName,
           IndexName: "byKind",
           KeyConditionExpression: "kindPk = :kind",
-          ExpressionAttributeValues: { ":kind": `FLOW#${week}` },
+          ExpressionAttributeValues: { ":kind": flowKind(week) },
         },
       );
       for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          const counts = Object.fromEntries(
-            FLOW_COUNTERS.map((c) => [c, Number(item[c] ?? 0)]),
-          ) as Record<FlowCounter, number>;
-          rows.push({
-            repId: String(item.repId),
-            week,
-            funnel: String(item.funnel),
-            stage: String(item.stage),
-            counts,
-          });
-        }
+        for (const item of page.Items ?? []) rows.push(...flowRows(item));
       }
     }
     return rows;

@@ -2,7 +2,8 @@ import { DUE_SHARDS } from "./table-design";
 
 /*
  * Key layout of the single table (docs/data-model.md). Every key is built here so that no other
- * module spells "LEAD#" or "HIST#" by hand.
+ * module spells "LEAD#" or "HIST#" by hand; the counter items' keys live with their layout, in
+ * counter-items.ts.
  */
 
 export const leadKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: "LEAD" });
@@ -15,12 +16,7 @@ export const historyKey = (leadId: string, at: string, changeId: string) => ({
   sk: `HIST#${at}#${changeId}`,
 });
 
-export const aggregateKey = (repId: string, funnel: string, stage: string) => ({
-  pk: `AGG#${repId}`,
-  sk: `${funnel}#${stage}`,
-});
-
-export const kindKeys = (kind: "REP" | "AGG", sortKey: string) => ({
+export const kindKeys = (kind: "REP", sortKey: string) => ({
   kindPk: kind,
   kindSk: sortKey,
 });
@@ -93,12 +89,6 @@ export const cursorKey = (scope: string) => ({ pk: `CURSOR#${scope}`, sk: "CURSO
 export const departureMoveKey = (repId: string, departureId: string, leadId: string) => ({
   pk: `DEPARTURE#${repId}`,
   sk: `${departureId}#MOVE#${leadId}`,
-});
-
-/** One rep's flow counters for one stage in one week (see core/flow.ts). */
-export const flowKey = (repId: string, week: string, funnel: string, stage: string) => ({
-  pk: `FLOW#${repId}`,
-  sk: `${week}#${funnel}#${stage}`,
 });
 
 /** One person's roll-up figures at the end of one reported week (see core/rollup/snapshot.ts). */

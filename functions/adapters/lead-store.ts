@@ -17,7 +17,7 @@ import type {
   TransitionDecision,
 } from "../core/decisions";
 import { type Lead, parseLead } from "../core/records/lead";
-import { aggregateUpdate, flowUpdate, type TransactItem } from "./aggregate-update";
+import { counterUpdates, type TransactItem } from "./counter-items";
 import { queryDue } from "./due-index";
 import { historyKey, leadKey, ownerKeys, timerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
@@ -41,7 +41,7 @@ function isCancelled(error: unknown): error is TransactionCanceledException {
   );
 }
 
-/** Reads and writes leads, their history and the per-rep per-stage aggregates. */
+/** Reads and writes leads, their history and the counters a change moves (counter-items.ts). */
 export class LeadStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -196,12 +196,14 @@ export class LeadStore {
    */
   async applyChange(parts: LeadChangeParts, changeId: string): Promise<ApplyOutcome> {
     const history = this.historyPut(parts, changeId);
-    const aggregates = parts.ledger.deltas.map((d) => aggregateUpdate(this.tableName, d));
-    const flows = parts.ledger.flows.map((d) => flowUpdate(this.tableName, d));
+    const counters = counterUpdates(this.tableName, parts.ledger.deltas, parts.ledger.flows);
+    // For the fallbacks below: the aggregates move with the lead's `counted`, which only the first
+    // transaction writes.
+    const flows = counterUpdates(this.tableName, [], parts.ledger.flows);
     try {
       await this.db.send(
         new TransactWriteCommand({
-          TransactItems: [history, ...flows, ...aggregates, this.leadUpdate(parts)],
+          TransactItems: [history, ...counters, this.leadUpdate(parts)],
         }),
       );
       return "applied";
@@ -286,7 +288,7 @@ export class LeadStore {
     u.condition("attribute_not_exists(#pool)", { "#pool": "pool" });
     return this.transact([
       { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
-      ...counts.deltas.map((d) => aggregateUpdate(this.tableName, d)),
+      ...counterUpdates(this.tableName, counts.deltas, []),
     ]);
   }
 
@@ -386,7 +388,7 @@ export class LeadStore {
       u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
     return this.transact([
       { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
-      ...counts.deltas.map((d) => aggregateUpdate(this.tableName, d)),
+      ...counterUpdates(this.tableName, counts.deltas, []),
     ]);
   }
 }

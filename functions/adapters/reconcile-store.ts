@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, paginateScan, UpdateCommand } from "@aws-s
 import type { DriftRow } from "../core/reconcile";
 import { type Lead, parseLead } from "../core/records/lead";
 import { RecordError } from "../core/records/record-error";
-import { aggregateKey, kindKeys } from "./item-keys";
+import { aggregateCorrection } from "./counter-items";
 
 /** What reconcile reads and writes that no other store does: a scan of the leads, and fixes. */
 export class ReconcileStore {
@@ -45,33 +45,9 @@ export class ReconcileStore {
    * what was read: a lead moving meanwhile changes it, and then the fix is left for a rerun.
    */
   async correct(row: DriftRow): Promise<boolean> {
-    const { repId, funnel, stage } = row;
-    const kind = kindKeys("AGG", `${repId}#${funnel}#${stage}`);
-    const unchanged =
-      row.actual.count === 0 && row.actual.amount === 0
-        ? "(attribute_not_exists(pk) OR (#count = :oldCount AND #amount = :oldAmount))"
-        : "#count = :oldCount AND #amount = :oldAmount";
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: aggregateKey(repId, funnel, stage),
-          UpdateExpression:
-            "SET #count = :count, #amount = :amount, kindPk = :kindPk, kindSk = :kindSk, repId = :rep, funnel = :funnel, stage = :stage",
-          ConditionExpression: unchanged,
-          ExpressionAttributeNames: { "#count": "count", "#amount": "amount" },
-          ExpressionAttributeValues: {
-            ":count": row.ledger.count,
-            ":amount": row.ledger.amount,
-            ":oldCount": row.actual.count,
-            ":oldAmount": row.actual.amount,
-            ":kindPk": kind.kindPk,
-            ":kindSk": kind.kindSk,
-            ":rep": repId,
-            ":funnel": funnel,
-            ":stage": stage,
-          },
-        }),
+        new UpdateCommand(aggregateCorrection(this.tableName, row, row.actual, row.ledger)),
       );
       return true;
     } catch (error) {

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { aggregateRows, flowRows } from "../adapters/counter-items";
 import type { HoldingRow } from "../core/anomalies/funnel-shape";
 import type { FlowRowInput } from "../core/anomalies/window-totals";
 import { FLOW_COUNTERS, type FlowCounter } from "../core/flow";
@@ -25,8 +26,9 @@ export interface SnapshotRecords extends PlanRecords {
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-function counts(record: Json): Partial<Record<FlowCounter, number>> {
-  const source = isObject(record.counts) ? record.counts : record;
+function counts(
+  source: Readonly<Record<FlowCounter, number>>,
+): Partial<Record<FlowCounter, number>> {
   const result: Partial<Record<FlowCounter, number>> = {};
   for (const counter of FLOW_COUNTERS) {
     const value = Number(source[counter] ?? 0);
@@ -65,8 +67,9 @@ function weekSnapshot(record: Json): WeekSnapshot {
  * first, then one record per line with its `type`. Plan uses `lead` and `rep` records, and
  * `aggregate`, `flow`, `cursor`, `snapshot` and `email` records when the export has them (the
  * engine's items as the table holds them); other types are counted and left alone. Without
- * aggregates, what each rep holds is recounted from the leads' `counted`. A line that is not
- * JSON, or a file without the header, stops the read with the line's number.
+ * aggregates, what each rep holds is recounted from the leads' `counted`. An aggregate or flow
+ * record is a whole counter item, every stage of it (see adapters/counter-items.ts). A line that is
+ * not JSON, or a file without the header, stops the read with the line's number.
  */
 export async function readSnapshotRecords(file: string): Promise<SnapshotRecords> {
   try {
@@ -139,22 +142,10 @@ export async function readSnapshotRecords(file: string): Promise<SnapshotRecords
           break;
         }
         case "aggregate":
-          holdings.push({
-            repId: String(record.repId),
-            funnel: String(record.funnel),
-            stage: String(record.stage),
-            count: Number(record.count ?? 0),
-            amount: Number(record.amount ?? 0),
-          });
+          holdings.push(...aggregateRows(record));
           break;
         case "flow":
-          flows.push({
-            repId: String(record.repId),
-            week: String(record.week),
-            funnel: String(record.funnel),
-            stage: String(record.stage),
-            counts: counts(record),
-          });
+          for (const row of flowRows(record)) flows.push({ ...row, counts: counts(row.counts) });
           break;
         case "cursor":
           cursors.set(String(record.scope), String(record.repId));

@@ -1,13 +1,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { concurrently } from "../../functions/adapters/concurrently";
-import {
-  aggregateKey,
-  flowKey,
-  kindKeys,
-  ownerKeys,
-  timerKeys,
-} from "../../functions/adapters/item-keys";
+import { aggregateItem, flowItem } from "../../functions/adapters/counter-items";
+import { ownerKeys, timerKeys } from "../../functions/adapters/item-keys";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import { stageDueAt } from "../../functions/core/dwell-timer";
 import { encodeHolding } from "../../functions/core/holding";
@@ -117,28 +112,21 @@ export function settledLead(plan: LeadPlan, i: number): Record<string, unknown> 
   };
 }
 
-/** The aggregates a recount of leads 0..count-1 gives. */
+/** The aggregates a recount of leads 0..count-1 gives: one item per rep (one funnel here). */
 export function settledAggregates(plan: LeadPlan, count: number): Record<string, unknown>[] {
-  const sums = new Map<string, { repId: string; stage: string; count: number; amount: number }>();
+  const held = new Map<string, Map<string, { count: number; amount: number }>>();
   const stages = openStages(plan.rules);
   for (let i = 0; i < count; i += 1) {
     const stage = (stages[i % stages.length] as { id: string }).id;
     const repId = (plan.sellers[i % plan.sellers.length] as Rep).id;
-    const key = `${repId}#${stage}`;
-    const sum = sums.get(key) ?? { repId, stage, count: 0, amount: 0 };
+    const byStage = held.get(repId) ?? new Map<string, { count: number; amount: number }>();
+    const sum = byStage.get(stage) ?? { count: 0, amount: 0 };
     sum.count += 1;
     sum.amount += 1000 * (1 + (i % 500));
-    sums.set(key, sum);
+    byStage.set(stage, sum);
+    held.set(repId, byStage);
   }
-  return [...sums.values()].map((s) => ({
-    ...aggregateKey(s.repId, FUNNEL, s.stage),
-    ...kindKeys("AGG", `${s.repId}#${FUNNEL}#${s.stage}`),
-    repId: s.repId,
-    funnel: FUNNEL,
-    stage: s.stage,
-    count: s.count,
-    amount: s.amount,
-  }));
+  return [...held].map(([repId, byStage]) => aggregateItem(repId, FUNNEL, byStage));
 }
 
 /** A quarter of weekly flow counters per rep and stage, as the stream path adds them up. */
@@ -146,26 +134,21 @@ export function settledFlows(plan: LeadPlan): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   const weeks = weeksToRead(reportedWeek(plan.rules.calendar, plan.now));
   for (const week of weeks)
-    for (const [r, rep] of plan.sellers.entries())
-      for (const stage of openStages(plan.rules))
-        items.push({
-          ...flowKey(rep.id, week, FUNNEL, stage.id),
-          kindPk: `FLOW#${week}`,
-          kindSk: `${rep.id}#${FUNNEL}#${stage.id}`,
-          repId: rep.id,
-          week,
-          funnel: FUNNEL,
-          stage: stage.id,
-          entered: 10 + (r % 7),
-          advanced: 5 + (r % 5),
-          abandoned: r % 3,
-          exits: 6 + (r % 5),
-          dwellRatioSum: 4.5,
-          sales: r % 2,
-          salesAmount: (r % 2) * 50_000,
-          oofSales: 0,
-          oofAmount: 0,
-        });
+    for (const [r, rep] of plan.sellers.entries()) {
+      const counts = {
+        entered: 10 + (r % 7),
+        advanced: 5 + (r % 5),
+        abandoned: r % 3,
+        exits: 6 + (r % 5),
+        dwellRatioSum: 4.5,
+        sales: r % 2,
+        salesAmount: (r % 2) * 50_000,
+        oofSales: 0,
+        oofAmount: 0,
+      };
+      const stages = openStages(plan.rules).map((stage) => [stage.id, counts] as const);
+      items.push(flowItem(rep.id, week, FUNNEL, stages));
+    }
   return items;
 }
 

@@ -5,6 +5,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { putItems } from "../../functions/adapters/batch-writer";
+import { aggregateRows } from "../../functions/adapters/counter-items";
 import { loadRulesSync } from "../../functions/adapters/rules-loader";
 import { decodeHolding, encodeHolding } from "../../functions/core/holding";
 import { ENGINE_OWNED_LEAD_ATTRIBUTES } from "../../functions/core/records/lead";
@@ -1006,13 +1007,11 @@ describe(`${RECORDS.toLocaleString("en-US")} fuzzed lead and rep records through
     const aggregates: Record<string, { count: number; amount: number }> = {};
     for (const item of await sweep.path.scan()) {
       if (!String(item.pk).startsWith("AGG#")) continue;
-      const count = Number(item.count ?? 0);
-      const amount = cents(Number(item.amount ?? 0));
-      if (count !== 0 || amount !== 0)
-        aggregates[`${String(item.pk).slice("AGG#".length)} ${String(item.sk)}`] = {
-          count,
-          amount,
-        };
+      for (const row of aggregateRows(item)) {
+        const amount = cents(row.amount);
+        if (row.count !== 0 || amount !== 0)
+          aggregates[`${row.repId} ${row.funnel}#${row.stage}`] = { count: row.count, amount };
+      }
     }
     expect(figures.check(canonical(aggregates) === canonical(held))).toBe(true);
     expect(aggregates).toEqual(held);

@@ -383,7 +383,7 @@ describe("FunnelStack as `cdk synth` builds it (dev, real bundling)", () => {
     const script = `
       const { handler } = await import("./index.mjs");
       const record = { eventID: "1", eventName: "INSERT",
-        dynamodb: { Keys: { pk: { S: "AGG#r1" }, sk: { S: "standard#lead" } }, NewImage: { pk: { S: "AGG#r1" } } } };
+        dynamodb: { Keys: { pk: { S: "AGG#r1" }, sk: { S: "standard" } }, NewImage: { pk: { S: "AGG#r1" } } } };
       console.log(JSON.stringify(await handler({ Records: [record] })));`;
     const run = runInTask(taskDirOf(streamFn), script, { TABLE_NAME: "t" });
     expect(run.stderr).not.toMatch(/Error/);

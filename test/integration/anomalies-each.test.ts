@@ -1,8 +1,8 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { flowUpdate } from "../../functions/adapters/aggregate-update";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
+import { counterUpdates } from "../../functions/adapters/counter-items";
 import { repItem } from "../../functions/adapters/items";
 import type { AnomalyDecision } from "../../functions/core/anomalies/anomaly-decision";
 import type { Decision } from "../../functions/core/decisions";
@@ -76,14 +76,12 @@ describe("each anomaly on the local stack", () => {
         reps.push(aRep({ id: `mgr-${i}-${variant}`, manager: "head", email: undefined }));
         reps.push(aRep({ id: repId, manager: `mgr-${i}-${variant}`, email: undefined }));
         for (const [stage, counts] of Object.entries(flows)) {
-          const update = flowUpdate(tableName, {
-            repId,
-            week: "2026-11-16",
-            funnel: "standard",
-            stage,
-            counts,
-          }).Update;
-          if (update) writes.push(stack.documents.send(new UpdateCommand(update)));
+          const [item] = counterUpdates(
+            tableName,
+            [],
+            [{ repId, week: "2026-11-16", funnel: "standard", stage, counts }],
+          );
+          if (item?.Update) writes.push(stack.documents.send(new UpdateCommand(item.Update)));
         }
       }
     });

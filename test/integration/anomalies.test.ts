@@ -1,12 +1,8 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import {
-  aggregateUpdate,
-  flowUpdate,
-  type TransactItem,
-} from "../../functions/adapters/aggregate-update";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
+import { counterUpdates, type TransactItem } from "../../functions/adapters/counter-items";
 import { repItem } from "../../functions/adapters/items";
 import type { AnomalyDecision } from "../../functions/core/anomalies/anomaly-decision";
 import type { Decision } from "../../functions/core/decisions";
@@ -20,9 +16,11 @@ import { useLocalStack } from "../support/local-stack";
 const stack = useLocalStack();
 
 /** The same item writes the stream handler makes, outside a transaction. */
-async function write(item: TransactItem): Promise<void> {
-  if (item.Update === undefined) throw new Error("expected an update");
-  await stack.documents.send(new UpdateCommand(item.Update));
+async function write(items: TransactItem[]): Promise<void> {
+  for (const item of items) {
+    if (item.Update === undefined) throw new Error("expected an update");
+    await stack.documents.send(new UpdateCommand(item.Update));
+  }
 }
 
 describe("the anomalies job on the local stack", () => {
@@ -44,14 +42,24 @@ describe("the anomalies job on the local stack", () => {
     ]);
     // In the window: 8 of 20 sales out of the funnel; 2.5× the limits over 10 contacted exits.
     const flow = (week: string, stage: string, counts: Record<string, number>) =>
-      write(flowUpdate(tableName, { repId: "rep-1", week, funnel: "standard", stage, counts }));
+      write(
+        counterUpdates(
+          tableName,
+          [],
+          [{ repId: "rep-1", week, funnel: "standard", stage, counts }],
+        ),
+      );
     await flow("2026-11-16", "signed", { sales: 12, oofSales: 5, salesAmount: 30_000 });
     await flow("2026-09-07", "signed", { sales: 8, oofSales: 3, salesAmount: 10_000 });
     await flow("2026-11-09", "contacted", { exits: 10, dwellRatioSum: 25, advanced: 5 });
     // Held now: 4 graded (ideal 10 × 0.5 = 5) and a forecast of 13 000 × 10 % + 20 000 × 50 %.
     const hold = (stage: string, count: number, amount: number) =>
       write(
-        aggregateUpdate(tableName, { repId: "rep-1", funnel: "standard", stage, count, amount }),
+        counterUpdates(
+          tableName,
+          [{ repId: "rep-1", funnel: "standard", stage, count, amount }],
+          [],
+        ),
       );
     await hold("graded", 4, 0);
     await hold("contacted", 13, 13_000);

@@ -490,14 +490,13 @@ describe.concurrent("funnel export", () => {
         TableName: source,
         Item: {
           pk: "AGG#rep-1",
-          sk: "simple#new",
+          sk: "simple",
           kindPk: "AGG",
-          kindSk: "rep-1#simple#new",
+          kindSk: "rep-1#simple",
           repId: "rep-1",
           funnel: "simple",
-          stage: "new",
-          count: 1,
-          amount: 12000,
+          "count#new": 1,
+          "amount#new": 12000,
         },
       }),
     );

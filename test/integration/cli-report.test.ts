@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  aggregateUpdate,
-  flowUpdate,
-  type TransactItem,
-} from "../../functions/adapters/aggregate-update";
 import { putItems } from "../../functions/adapters/batch-writer";
+import {
+  aggregateItem,
+  counterUpdates,
+  flowItem,
+  type TransactItem,
+} from "../../functions/adapters/counter-items";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Lead } from "../../functions/core/records/lead";
 import type { Rep } from "../../functions/core/records/rep";
@@ -72,8 +73,7 @@ beforeAll(async () => {
   await putItems(stack.documents, table, [...REPS.map(repItem), ...LEADS.map(leadItem)]);
   const write = (item: TransactItem) =>
     stack.documents.send(new UpdateCommand(item.Update as never));
-  for (const row of HOLDINGS) await write(aggregateUpdate(table, row));
-  await write(flowUpdate(table, SALE));
+  for (const item of counterUpdates(table, HOLDINGS, [SALE])) await write(item);
 });
 
 afterAll(() => {
@@ -139,14 +139,18 @@ describe("funnel report", () => {
       { type: "header", exportedAt: "2026-11-23T01:00:00.000Z", table, version: 1 },
       ...REPS.map((rep) => ({ type: "rep", ...rep })),
       ...LEADS.map((lead) => ({ type: "lead", ...lead })),
-      ...HOLDINGS.map((row) => ({ type: "aggregate", ...row })),
+      // One aggregate item per rep and funnel, one flow item per rep, week and funnel, as stored.
+      ...["rep-a", "rep-b"].map((repId) => ({
+        type: "aggregate",
+        ...aggregateItem(
+          repId,
+          "standard",
+          HOLDINGS.filter((row) => row.repId === repId).map((row) => [row.stage, row] as const),
+        ),
+      })),
       {
         type: "flow",
-        repId: SALE.repId,
-        week: SALE.week,
-        funnel: SALE.funnel,
-        stage: SALE.stage,
-        ...SALE.counts,
+        ...flowItem(SALE.repId, SALE.week, SALE.funnel, [[SALE.stage, SALE.counts]]),
       },
     ];
     writeFileSync(file, `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`);

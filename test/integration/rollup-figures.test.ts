@@ -1,12 +1,8 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import {
-  aggregateUpdate,
-  flowUpdate,
-  type TransactItem,
-} from "../../functions/adapters/aggregate-update";
 import { putItems } from "../../functions/adapters/batch-writer";
 import type { Clock } from "../../functions/adapters/clock";
+import { counterUpdates, type TransactItem } from "../../functions/adapters/counter-items";
 import { repItem } from "../../functions/adapters/items";
 import type { Decision } from "../../functions/core/decisions";
 import type { RollupReportDecision } from "../../functions/core/rollup/rollup-decision";
@@ -46,19 +42,28 @@ describe("the weekly roll-up's figures on the local stack", () => {
       repItem(aRep({ id: "rep-a", manager: "mgr-1", quota: 100_000, email: undefined })),
       repItem(aRep({ id: "rep-b", manager: "mgr-1", quota: 100_000, email: undefined })),
     ]);
-    const write = (item: TransactItem) =>
-      stack.documents.send(new UpdateCommand(item.Update as never));
+    const writeAll = async (items: TransactItem[]) => {
+      for (const item of items) await stack.documents.send(new UpdateCommand(item.Update as never));
+    };
     const hold = (repId: string, stage: string, count: number, amount: number) =>
-      write(aggregateUpdate(tableName, { repId, funnel: "standard", stage, count, amount }));
+      writeAll(
+        counterUpdates(tableName, [{ repId, funnel: "standard", stage, count, amount }], []),
+      );
     const sold = (repId: string, week: string, amount: number) =>
-      write(
-        flowUpdate(tableName, {
-          repId,
-          week,
-          funnel: "standard",
-          stage: "signed",
-          counts: { sales: 1, salesAmount: amount },
-        }),
+      writeAll(
+        counterUpdates(
+          tableName,
+          [],
+          [
+            {
+              repId,
+              week,
+              funnel: "standard",
+              stage: "signed",
+              counts: { sales: 1, salesAmount: amount },
+            },
+          ],
+        ),
       );
     const run = async () => {
       const result = await runScheduledJob(local.runtime, {

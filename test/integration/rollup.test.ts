@@ -5,7 +5,7 @@ import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
-import { aggregateKey } from "../../functions/adapters/item-keys";
+import { aggregateKey, counterAttribute } from "../../functions/adapters/counter-items";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Decision } from "../../functions/core/decisions";
 import { addDays, weekOf } from "../../functions/core/time/week";
@@ -146,9 +146,9 @@ describe("the weekly roll-up on the local stack", () => {
     await stack.documents.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: aggregateKey("rep-a1", "standard", "intent"),
+        Key: aggregateKey("rep-a1", "standard"),
         UpdateExpression: "ADD #count :one",
-        ExpressionAttributeNames: { "#count": "count" },
+        ExpressionAttributeNames: { "#count": counterAttribute("count", "intent") },
         ExpressionAttributeValues: { ":one": 1 },
       }),
     );

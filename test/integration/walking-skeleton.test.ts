@@ -166,9 +166,10 @@ describe("the walking skeleton on the local stack", () => {
       }),
     );
     expect(history.Items).toHaveLength(1);
-    expect(await getItem(tableName, "AGG#rep-1", "standard#graded")).toMatchObject({
-      count: 1,
-      amount: 500,
+    // One aggregate item per rep and funnel, a count and an amount per stage.
+    expect(await getItem(tableName, "AGG#rep-1", "standard")).toMatchObject({
+      "count#graded": 1,
+      "amount#graded": 500,
     });
   });
 });

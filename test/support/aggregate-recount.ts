@@ -1,13 +1,14 @@
 import { paginateScan } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
+import { aggregateRows } from "../../functions/adapters/counter-items";
 import type { TestLocalStack } from "./local-stack";
 
 type Tally = Record<string, { count: number; amount: number }>;
 
 /**
- * The invariant behind every owner and stage change: the per-rep per-stage aggregates
- * (`AGG#<rep>` / `<funnel>#<stage>`, count and amount) equal a recount of the leads that have an
- * owner, by (owner, funnel, stage). Scans the table once (fine for a test table). Aggregates left
+ * The invariant behind every owner and stage change: the per-rep per-stage aggregates (a row per
+ * stage of each `AGG#<rep>` / `<funnel>` item, count and amount) equal a recount of the leads that
+ * have an owner, by (owner, funnel, stage). Scans the table once (fine for a test table). Aggregates left
  * at zero are the same as none. A lead without `funnel` counts in `defaultFunnel`, the rules' first.
  */
 export async function expectAggregatesMatchRecount(
@@ -25,10 +26,10 @@ export async function expectAggregatesMatchRecount(
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       if (pk.startsWith("AGG#")) {
-        const count = Number(item.count ?? 0);
-        const amount = Number(item.amount ?? 0);
-        if (count !== 0 || amount !== 0)
-          aggregates[`${pk.slice("AGG#".length)} ${String(item.sk)}`] = { count, amount };
+        for (const { repId, funnel, stage, count, amount } of aggregateRows(item)) {
+          if (count !== 0 || amount !== 0)
+            aggregates[`${repId} ${funnel}#${stage}`] = { count, amount };
+        }
       } else if (pk.startsWith("LEAD#") && item.sk === "LEAD" && typeof item.owner === "string") {
         const funnel = typeof item.funnel === "string" ? item.funnel : defaultFunnel;
         const key = `${item.owner} ${funnel}#${String(item.stage)}`;

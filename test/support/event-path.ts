@@ -9,6 +9,11 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { expect, onTestFinished } from "vitest";
 import { putItems } from "../../functions/adapters/batch-writer";
 import { fixedClock } from "../../functions/adapters/clock";
+import {
+  type AggregateRow,
+  aggregateKey,
+  aggregateRows,
+} from "../../functions/adapters/counter-items";
 import { ownerKeys } from "../../functions/adapters/item-keys";
 import { leadItem, repItem } from "../../functions/adapters/items";
 import type { Runtime } from "../../functions/adapters/runtime";
@@ -102,7 +107,8 @@ export interface EventPath {
   journal(repId: string): Promise<Item[]>;
   /** Leads on the byOwner index under OWNER#<repId>. */
   ownedBy(repId: string): Promise<Item[]>;
-  aggregate(repId: string, stage: string, funnel?: string): Promise<Item | undefined>;
+  /** One stage's row of the rep's aggregate item for the funnel; undefined when it has none. */
+  aggregate(repId: string, stage: string, funnel?: string): Promise<AggregateRow | undefined>;
   problems(): Promise<Item[]>;
   get(pk: string, sk: string): Promise<Item | undefined>;
   scan(): Promise<Item[]>;
@@ -233,7 +239,11 @@ export async function anEventPath(
         KeyConditionExpression: "ownerPk = :pk",
         ExpressionAttributeValues: { ":pk": `OWNER#${repId}` },
       }),
-    aggregate: (repId, stage, funnel = "standard") => get(`AGG#${repId}`, `${funnel}#${stage}`),
+    async aggregate(repId, stage, funnel = "standard") {
+      const { pk, sk } = aggregateKey(repId, funnel);
+      const item = await get(pk, sk);
+      return item && aggregateRows(item).find((row) => row.stage === stage);
+    },
     problems: async () => (await scan()).filter((item) => String(item.pk).startsWith("PROBLEM#")),
     get,
     scan,
