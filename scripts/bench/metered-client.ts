@@ -119,8 +119,12 @@ function countOutput(meter: Meter, command: string, input: Attr, output: Attr): 
       meter.itemsWritten += items.length;
       for (const item of items) {
         const [action, body] = Object.entries(item).find(([, v]) => v !== undefined) ?? [];
-        const key = (body?.Key ?? body?.Item ?? {}) as { pk?: { S?: string } };
-        const kind = `${action} ${String(key.pk?.S ?? "?").split("#")[0]}`;
+        const key = (body?.Key ?? body?.Item ?? {}) as Record<"pk" | "sk", unknown>;
+        // The document client's input holds plain strings; a marshalled one holds { S }.
+        const text = (v: unknown) =>
+          String(typeof v === "string" ? v : ((v as { S?: string } | undefined)?.S ?? "?"));
+        const prefix = (v: unknown) => text(v).split("#")[0];
+        const kind = `${action} ${prefix(key.pk)}${prefix(key.sk) === "HIST" ? " history" : ""}`;
         meter.writesByKind.set(kind, (meter.writesByKind.get(kind) ?? 0) + 1);
       }
       break;

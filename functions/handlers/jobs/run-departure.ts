@@ -8,7 +8,7 @@ import type { Rep } from "../../core/records/rep";
 import { withFunnel } from "../../core/rules/rule-set";
 
 const MAX_PASSES = 3;
-/** Moves touch different leads and different aggregate items mostly, so they can overlap. */
+/** Moves write different leads and journal entries (never the aggregates), so they can overlap. */
 export const MOVE_CONCURRENCY = 16;
 
 /**
