@@ -1,22 +1,39 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  paginateQuery,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ReassignDecision } from "../core/decisions";
-import type { HandoffEntry } from "../core/notices";
+import { type HandoffEntry, handoffEntry } from "../core/notices";
 import { type Lead, parseLead } from "../core/records/lead";
-import { departureMoveKey, leadKey, ownerKeys } from "./item-keys";
+import { RecordError } from "../core/records/record-error";
+import { handoffKeys, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
 
-const MAX_CONFLICT_RETRIES = 6;
+/** `updatedBy` on a lead a departure moved, as release and dwell actions name themselves. */
+export const DEPARTURE_WRITER = "funnel-rules (departure)";
+
+/** A journalled lead a writer has since made unreadable is still listed, by what it still has. */
+function journalled(item: Record<string, unknown>): HandoffEntry {
+  try {
+    return handoffEntry(parseLead(item));
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    const id = String(item.kindSk);
+    return {
+      leadId: id,
+      title: id,
+      stage: typeof item.stage === "string" ? item.stage : "?",
+      amount: 0,
+      to: typeof item.owner === "string" ? item.owner : null,
+    };
+  }
+}
 
 /**
- * A departure's writes: each move is a conditional update of the lead (still the leaver's, same
- * version) together with a journal entry, in one transaction; the aggregates follow through the
- * lead's stream record. The journal is what makes the
- * departure resumable: a second run moves what is left and writes the handoff from the journal.
+ * A departure's writes: each move is one conditional update of the lead (still the leaver's, at
+ * the version read), which also files the lead under the departure's journal keys on the byKind
+ * index. One item per move, no transaction: the move and its journal entry cannot part, and moves
+ * side by side never touch a common item. The aggregates follow through the lead's own stream
+ * record, as for any owner change. The journal is what makes the departure resumable: a second run
+ * moves what is left and writes the handoff from the journal.
  */
 export class DepartureStore {
   constructor(
@@ -41,101 +58,78 @@ export class DepartureStore {
     return leads;
   }
 
-  /** Returns false when the lead is no longer the leaver's as read (moved or changed since). */
+  /**
+   * The lead as moved, or undefined when it is no longer the leaver's as read (moved or changed
+   * since).
+   */
   async move(
     lead: Lead,
     decision: ReassignDecision,
     departureId: string,
     at: number,
-  ): Promise<boolean> {
+  ): Promise<Lead | undefined> {
+    const journal = handoffKeys(decision.from, departureId, lead.id);
     const u = new UpdateBuilder()
       .set("previousOwner", decision.from)
       .set("assignedVia", decision.via)
       .set("assignReason", decision.reason)
+      .set("kindPk", journal.kindPk)
+      .set("kindSk", journal.kindSk)
+      .set("handedOverAt", new Date(at).toISOString())
+      // The lead's history entry for this owner change names who made it.
+      .set("updatedBy", DEPARTURE_WRITER)
       .increment("version")
       .condition("#owner = :cOwner", { "#owner": "owner" }, { ":cOwner": decision.from });
+    let moved: Lead;
     if (decision.to !== null) {
       const keys = ownerKeys(decision.to, lead.funnel ?? "", lead.stage, lead.id, lead.amount);
       u.set("owner", decision.to).set("ownerPk", keys.ownerPk).set("ownerSk", keys.ownerSk);
+      moved = { ...lead, owner: decision.to, pool: undefined };
     } else {
-      u.remove("owner", "ownerPk", "ownerSk").set("pool", decision.pool ?? "unassigned");
+      const pool = decision.pool ?? "unassigned";
+      u.remove("owner", "ownerPk", "ownerSk").set("pool", pool);
+      moved = { ...lead, owner: undefined, pool };
     }
     // `counted` is left as it is: the lead's own stream record sees the owner change and moves the
     // aggregates (as for any owner change a CRM writes). Moves running side by side would otherwise
-    // all update the leaver's few aggregate items, and DynamoDB cancels overlapping transactions.
+    // all update the leaver's aggregate item, and could not be single-item writes.
     if (lead.version === undefined)
       u.condition("attribute_not_exists(#version)", { "#version": "version" });
     else
       u.condition("#version = :cVersion", { "#version": "version" }, { ":cVersion": lead.version });
-    const entry: HandoffEntry & Record<string, unknown> = {
-      leadId: lead.id,
-      title: lead.name ?? lead.company ?? lead.id,
-      funnel: lead.funnel,
-      stage: lead.stage,
-      amount: lead.amount ?? 0,
-      enteredAt: lead.stageEnteredAt,
-      to: decision.to,
-      pool: decision.pool,
-    };
-    const items = {
-      TransactItems: [
-        { Update: { TableName: this.tableName, Key: leadKey(lead.id), ...u.build() } },
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              ...departureMoveKey(decision.from, departureId, lead.id),
-              departureId,
-              type: "departure-move",
-              ...entry,
-              via: decision.via,
-              reason: decision.reason,
-              at: new Date(at).toISOString(),
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
-        },
-      ],
-    };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.db.send(new TransactWriteCommand(items));
-        return true;
-      } catch (error) {
-        if (
-          !(
-            error instanceof TransactionCanceledException ||
-            (error as Error).name === "TransactionCanceledException"
-          )
-        )
-          throw error;
-        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        // The lead's stream handler may be writing it at the same moment; DynamoDB cancels one of
-        // two overlapping transactions, which is worth another try. A failed condition is not.
-        const conflict =
-          reasons.some((r) => r.Code === "TransactionConflict") &&
-          !reasons.some((r) => r.Code === "ConditionalCheckFailed");
-        if (!conflict || attempt >= MAX_CONFLICT_RETRIES) return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-      }
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.tableName, Key: leadKey(lead.id), ...u.build() }),
+      );
+      return moved;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === "ConditionalCheckFailedException"
+      )
+        return undefined;
+      throw error;
     }
   }
 
+  /**
+   * The leads a departure moved, from the byKind index. The index is eventually consistent, so
+   * the run that moves leads adds its own moves; what earlier (crashed) runs moved has long been
+   * indexed by the time the departure is retried.
+   */
   async journal(repId: string, departureId: string): Promise<HandoffEntry[]> {
     const entries: HandoffEntry[] = [];
     const pages = paginateQuery(
       { client: this.db },
       {
         TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :move)",
-        ExpressionAttributeValues: {
-          ":pk": departureMoveKey(repId, departureId, "").pk,
-          ":move": `${departureId}#MOVE#`,
-        },
+        IndexName: "byKind",
+        KeyConditionExpression: "kindPk = :pk",
+        ExpressionAttributeValues: { ":pk": handoffKeys(repId, departureId, "").kindPk },
       },
     );
     for await (const page of pages)
-      for (const item of page.Items ?? []) entries.push(item as unknown as HandoffEntry);
+      for (const item of page.Items ?? []) entries.push(journalled(item));
     return entries;
   }
 }

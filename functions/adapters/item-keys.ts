@@ -82,13 +82,14 @@ export const matchKey = (key: string, leadId: string) => ({
 export const cursorKey = (scope: string) => ({ pk: `CURSOR#${scope}`, sk: "CURSOR" });
 
 /**
- * One lead moved by one departure of a rep (a rep may leave, return and leave again); the journal
- * the handoff emails are written from. The departure id is the rep record's stream sequence number,
- * so a redelivery resumes the same departure.
+ * The journal of one departure of a rep (a rep may leave, return and leave again): each lead it
+ * moves carries these keys, so the byKind index lists the departure's moves for the handoff emails.
+ * The departure id is the rep record's stream sequence number, so a redelivery resumes the same
+ * departure.
  */
-export const departureMoveKey = (repId: string, departureId: string, leadId: string) => ({
-  pk: `DEPARTURE#${repId}`,
-  sk: `${departureId}#MOVE#${leadId}`,
+export const handoffKeys = (repId: string, departureId: string, leadId: string) => ({
+  kindPk: `HANDOFF#${repId}#${departureId}`,
+  kindSk: leadId,
 });
 
 /** One person's roll-up figures at the end of one reported week (see core/rollup/snapshot.ts). */

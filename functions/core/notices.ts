@@ -108,6 +108,20 @@ export interface HandoffEntry {
   pool?: string;
 }
 
+/** A moved lead as the handoff emails list it: where it is now, owner or pool. */
+export function handoffEntry(lead: Lead): HandoffEntry {
+  return {
+    leadId: lead.id,
+    title: lead.name ?? lead.company ?? lead.id,
+    funnel: lead.funnel,
+    stage: lead.stage,
+    amount: lead.amount ?? 0,
+    enteredAt: lead.stageEnteredAt,
+    to: lead.owner ?? null,
+    pool: lead.owner === undefined ? lead.pool : undefined,
+  };
+}
+
 /**
  * The complete data handoff (domain.md §3): the leaver's manager gets everything that moved, each
  * receiving rep what they received; one email each, listing lead, stage, amount, days in stage and

@@ -460,8 +460,10 @@ describe("at-least-once delivery with redeliveries after partial failures", () =
         );
       }
       const moved = b
-        .filter((item) => item.pk === `DEPARTURE#${LEAVER}`)
-        .map((item) => String(item.leadId));
+        .filter(
+          (item) => item.sk === "LEAD" && String(item.kindPk).startsWith(`HANDOFF#${LEAVER}#`),
+        )
+        .map((item) => String(item.id));
       check(seed, moved.length > 0, "the leaver had no lead to hand over");
       check(
         seed,

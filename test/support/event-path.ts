@@ -104,6 +104,7 @@ export interface EventPath {
   leads(): Promise<Item[]>;
   history(leadId: string): Promise<Item[]>;
   outbox(): Promise<Item[]>;
+  /** The leads the rep's departures moved, where each is now. */
   journal(repId: string): Promise<Item[]>;
   /** Leads on the byOwner index under OWNER#<repId>. */
   ownedBy(repId: string): Promise<Item[]>;
@@ -227,12 +228,16 @@ export async function anEventPath(
         ExpressionAttributeValues: { ":pk": `LEAD#${leadId}`, ":hist": "HIST#" },
       }),
     outbox: async () => (await scan()).filter((item) => String(item.pk).startsWith("OUTBOX#")),
-    journal: (repId) =>
-      query({
-        // Every departure of the rep, each keyed `<departure id>#MOVE#<lead>`.
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `DEPARTURE#${repId}` },
-      }),
+    // Every departure of the rep: the leads each one moved carry `HANDOFF#<rep>#<departure id>`.
+    journal: async (repId) =>
+      (await scan())
+        .filter((item) => item.sk === "LEAD" && String(item.kindPk).startsWith(`HANDOFF#${repId}#`))
+        .map((item) => ({
+          leadId: item.id,
+          to: item.owner ?? null,
+          pool: item.pool,
+          departure: item.kindPk,
+        })),
     ownedBy: (repId) =>
       query({
         IndexName: "byOwner",

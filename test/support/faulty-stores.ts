@@ -1,6 +1,7 @@
 import type { DepartureStore } from "../../functions/adapters/departure-store";
 import type { LeadStore } from "../../functions/adapters/lead-store";
 import type { Runtime } from "../../functions/adapters/runtime";
+import type { Lead } from "../../functions/core/records/lead";
 
 /*
  * Stores that fail on purpose, for crash and retry tests. Each wraps the real store (its other
@@ -13,7 +14,7 @@ import type { Runtime } from "../../functions/adapters/runtime";
  */
 export function aCrashingDepartureStore(real: DepartureStore, afterMoves: number) {
   let calls = 0;
-  const started: Promise<boolean>[] = [];
+  const started: Promise<Lead | undefined>[] = [];
   const store = Object.create(real) as DepartureStore;
   store.move = (lead, decision, departureId, at) => {
     calls += 1;
@@ -37,7 +38,7 @@ export function aDepartureStoreRefusing(real: DepartureStore, leadId: string, ti
   store.move = async (lead, decision, departureId, at) => {
     if (lead.id === leadId && refused < times) {
       refused += 1;
-      return false;
+      return undefined;
     }
     return real.move(lead, decision, departureId, at);
   };

@@ -184,5 +184,8 @@ export const ENGINE_OWNED_LEAD_ATTRIBUTES = [
   "assignedVia",
   "assignReason",
   "duplicateOf",
+  "kindPk",
+  "kindSk",
+  "handedOverAt",
   "version",
 ] as const;

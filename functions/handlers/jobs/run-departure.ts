@@ -2,7 +2,7 @@ import { concurrently } from "../../adapters/concurrently";
 import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision } from "../../core/decisions";
 import { decideDeparture } from "../../core/departure";
-import { handoffEmails } from "../../core/notices";
+import { type HandoffEntry, handoffEmails, handoffEntry } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
 import type { Rep } from "../../core/records/rep";
 import { withFunnel } from "../../core/rules/rule-set";
@@ -27,6 +27,7 @@ export async function runDeparture(
   // Leads written without a funnel belong to the first one; the keys written below say so.
   const named = (lead: Lead): Lead => withFunnel(rules, lead);
   const decisions: Decision[] = [];
+  const movedHere = new Map<string, HandoffEntry>();
   let pending: Lead[] = (await runtime.departures.ownedBy(leaver.id)).map(named);
   for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass += 1) {
     const [reps, loads, cursors] = await Promise.all([
@@ -49,8 +50,11 @@ export async function runDeparture(
     pending = [];
     for (const outcome of outcomes) {
       if (outcome === undefined) continue;
-      if (outcome.moved) decisions.push(outcome.move);
-      else pending.push(outcome.lead);
+      if (outcome.moved === undefined) pending.push(outcome.lead);
+      else {
+        decisions.push(outcome.move);
+        movedHere.set(outcome.lead.id, handoffEntry(outcome.moved));
+      }
     }
   }
   const left = (await runtime.leads.getMany(pending.map((l) => l.id))).filter(
@@ -70,8 +74,12 @@ export async function runDeparture(
     throw new Error(`departure of ${leaver.id} incomplete: ${left.length} lead(s) left`);
   }
   const reps = await runtime.reps.all();
-  const journal = await runtime.departures.journal(leaver.id, departureId);
-  const emails = handoffEmails(rules, leaver, journal, reps, departureId, at);
+  // The journal's index may not list this run's last moves yet; this run knows them itself.
+  const journal = new Map(
+    (await runtime.departures.journal(leaver.id, departureId)).map((e) => [e.leadId, e]),
+  );
+  for (const [id, entry] of movedHere) journal.set(id, entry);
+  const emails = handoffEmails(rules, leaver, [...journal.values()], reps, departureId, at);
   for (const email of emails.filter((d): d is EmailDecision => d.kind === "email")) {
     await runtime.outbox.enqueue(email, runtime.clock.now());
   }
