@@ -1,11 +1,36 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { ReassignDecision } from "../core/decisions";
 import { type HandoffEntry, handoffEntry } from "../core/notices";
 import { type Lead, parseLead } from "../core/records/lead";
 import { RecordError } from "../core/records/record-error";
-import { handoffKeys, leadKey, ownerKeys } from "./item-keys";
+import { departureKey, handoffKeys, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as Error).name === "ConditionalCheckFailedException";
+
+/** The lead attributes a handoff entry is made of (see handoffEntry). */
+const HANDOFF_ATTRIBUTES = [
+  "pk",
+  "sk",
+  "id",
+  "name",
+  "company",
+  "funnel",
+  "stage",
+  "amount",
+  "stageEnteredAt",
+  "owner",
+  "pool",
+  "kindSk",
+] as const;
 
 /** `updatedBy` on a lead a departure moved, as release and dwell actions name themselves. */
 export const DEPARTURE_WRITER = "funnel-rules (departure)";
@@ -40,6 +65,32 @@ export class DepartureStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /**
+   * Marks the departure as begun, before any move. True for its first run; false for a retry,
+   * which must read the journal back for what the earlier runs moved.
+   */
+  async begin(repId: string, departureId: string, at: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...departureKey(repId, departureId),
+            type: "departure",
+            repId,
+            departureId,
+            startedAt: new Date(at).toISOString(),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
 
   /** Every lead the byOwner index lists for the rep (the index may lag; moves re-check). */
   async ownedBy(repId: string): Promise<Lead[]> {
@@ -103,19 +154,15 @@ export class DepartureStore {
       );
       return moved;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === "ConditionalCheckFailedException"
-      )
-        return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
 
   /**
-   * The leads a departure moved, from the byKind index. The index is eventually consistent, so
-   * the run that moves leads adds its own moves; what earlier (crashed) runs moved has long been
-   * indexed by the time the departure is retried.
+   * The leads a departure moved, from the byKind index; read by a retried run only. The index is
+   * eventually consistent, so the run adds its own moves; what earlier (crashed) runs moved has
+   * long been indexed by the time the departure is retried.
    */
   async journal(repId: string, departureId: string): Promise<HandoffEntry[]> {
     const entries: HandoffEntry[] = [];
@@ -126,6 +173,11 @@ export class DepartureStore {
         IndexName: "byKind",
         KeyConditionExpression: "kindPk = :pk",
         ExpressionAttributeValues: { ":pk": handoffKeys(repId, departureId, "").kindPk },
+        // Only what a handoff line shows: a departure of thousands of leads reads less.
+        ProjectionExpression: HANDOFF_ATTRIBUTES.map((_, i) => `#a${i}`).join(", "),
+        ExpressionAttributeNames: Object.fromEntries(
+          HANDOFF_ATTRIBUTES.map((a, i) => [`#a${i}`, a]),
+        ),
       },
     );
     for await (const page of pages)

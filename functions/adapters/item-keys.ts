@@ -81,6 +81,12 @@ export const matchKey = (key: string, leadId: string) => ({
 /** Round robin's position per scope. */
 export const cursorKey = (scope: string) => ({ pk: `CURSOR#${scope}`, sk: "CURSOR" });
 
+/** One departure of a rep, written when it begins: a run that finds it is a retry. */
+export const departureKey = (repId: string, departureId: string) => ({
+  pk: `DEPARTURE#${repId}`,
+  sk: departureId,
+});
+
 /**
  * The journal of one departure of a rep (a rep may leave, return and leave again): each lead it
  * moves carries these keys, so the byKind index lists the departure's moves for the handoff emails.

@@ -28,6 +28,7 @@ export async function runDeparture(
   const named = (lead: Lead): Lead => withFunnel(rules, lead);
   const decisions: Decision[] = [];
   const movedHere = new Map<string, HandoffEntry>();
+  const firstRun = await runtime.departures.begin(leaver.id, departureId, at);
   let pending: Lead[] = (await runtime.departures.ownedBy(leaver.id)).map(named);
   for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass += 1) {
     const [reps, loads, cursors] = await Promise.all([
@@ -74,9 +75,12 @@ export async function runDeparture(
     throw new Error(`departure of ${leaver.id} incomplete: ${left.length} lead(s) left`);
   }
   const reps = await runtime.reps.all();
-  // The journal's index may not list this run's last moves yet; this run knows them itself.
+  // A first run moved everything itself. A retry also lists what earlier runs moved, from the
+  // journal's index, which may not list this run's last moves yet.
   const journal = new Map(
-    (await runtime.departures.journal(leaver.id, departureId)).map((e) => [e.leadId, e]),
+    firstRun
+      ? []
+      : (await runtime.departures.journal(leaver.id, departureId)).map((e) => [e.leadId, e]),
   );
   for (const [id, entry] of movedHere) journal.set(id, entry);
   const emails = handoffEmails(rules, leaver, [...journal.values()], reps, departureId, at);
