@@ -110,6 +110,29 @@ describe("at-least-once delivery", () => {
 });
 
 describe("bad records and failures in a batch", () => {
+  it("quarantines a lead a writer linked as a duplicate of no lead in the table, and keeps a link to a lead that is there", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-dup-link",
+      rules: anEventPathRuleSet(),
+      reps: (s) => aTeam(s, [aSeller("rep-a", s)]),
+    });
+    await path.putLeadsInOrder([
+      aFreshLead("D1"),
+      aFreshLead("D2", { duplicateOf: "D1" }),
+      aFreshLead("D3", { duplicateOf: "NO-SUCH-LEAD" }),
+    ]);
+    await path.drain();
+
+    expect((await path.problems()).map((p) => [p.pk, p.reason])).toEqual([
+      [
+        "PROBLEM#LEAD#D3|LEAD",
+        'D3: duplicateOf names "NO-SUCH-LEAD", which is not another lead in the table; only the engine links duplicates',
+      ],
+    ]);
+    expect(await path.lead("D2")).toMatchObject({ duplicateOf: "D1", owner: "rep-a" });
+    expect(await path.lead("D3")).not.toHaveProperty("owner");
+  });
+
   it("quarantines a lead with an unknown stage and one with a wrong type, naming each, and applies the rest of the batch without a batch failure", async () => {
     const path = await anEventPath(stack, {
       prefix: "ep-poison",

@@ -12,6 +12,7 @@ import { moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
+import { MAX_ID_BYTES, RecordError, shown, utf8Bytes } from "../../core/records/record-error";
 import { withFunnel } from "../../core/rules/rule-set";
 
 const ofKind = <K extends Decision["kind"]>(decisions: Decision[], kind: K) =>
@@ -33,6 +34,29 @@ async function alreadyPlaced(
   return decision.repId === null
     ? current.owner === undefined && current.pool === decision.pool
     : current.owner === decision.repId;
+}
+
+/**
+ * Only the engine links a lead to the one it duplicates, and only to a lead it found. A link a
+ * writer set to no lead in the table would stand for good, so the record is quarantined instead.
+ * Read only when the link changes, which the engine's own links do once.
+ */
+async function refuseUnknownDuplicateLink(runtime: Runtime, change: LeadChange): Promise<void> {
+  const target = change.after.duplicateOf;
+  if (target === undefined || target === change.before?.duplicateOf) return;
+  if (target !== change.after.id && utf8Bytes(target) <= MAX_ID_BYTES) {
+    try {
+      if ((await runtime.leads.get(target)) !== undefined) return;
+    } catch (error) {
+      // A lead that is there but unreadable is still a lead; its own record says what is wrong.
+      if (error instanceof RecordError) return;
+      throw error;
+    }
+  }
+  throw new RecordError(
+    change.after.id,
+    `duplicateOf names ${shown(target)}, which is not another lead in the table; only the engine links duplicates`,
+  );
 }
 
 /** Distributes a new lead: to the owner of the open lead it duplicates, else by the rules' steps. */
@@ -131,6 +155,7 @@ export async function applyLeadChange(
   change: LeadChange,
   changeId: string,
 ): Promise<Decision[]> {
+  await refuseUnknownDuplicateLink(runtime, change);
   const { rules } = runtime;
   const decisions = decideLeadChange(rules, change);
   const grade = ofKind(decisions, "grade");
