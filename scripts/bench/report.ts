@@ -1,21 +1,13 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { cpus, type as osType, release, totalmem } from "node:os";
 import type { BenchResult } from "./bench-context";
 
 function javaVersion(): string {
-  try {
-    const out = execFileSync("java", ["-version"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return out.split("\n")[0] ?? "unknown";
-  } catch (error) {
-    // `java -version` prints to stderr.
-    const stderr = String((error as { stderr?: string }).stderr ?? "");
-    return stderr.split("\n")[0]?.trim() || "unknown";
-  }
+  // `java -version` prints to stderr, and exits 0.
+  const run = spawnSync("java", ["-version"], { encoding: "utf8" });
+  return `${run.stderr ?? ""}${run.stdout ?? ""}`.split("\n")[0]?.trim() || "Java unknown";
 }
 
 function versionOf(pkg: string): string {

@@ -25,17 +25,22 @@ const EVENTS = 2_000;
 export async function streamPath(context: BenchContext): Promise<BenchResult> {
   const raw = await withTable(context, "bench-raw-writes", async (tableName) => {
     const { db } = meteredRuntime(context, tableName, NOW);
-    const started = performance.now();
-    for (let i = 0; i < EVENTS; i += 1)
-      await db.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: `RAW#${i}`, sk: "RAW" },
-          UpdateExpression: "SET stage = :stage, updatedBy = :by",
-          ExpressionAttributeValues: { ":stage": "contacted", ":by": "bench" },
-        }),
-      );
-    return EVENTS / ((performance.now() - started) / 1000);
+    const pass = async (stage: string) => {
+      const started = performance.now();
+      for (let i = 0; i < EVENTS; i += 1)
+        await db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `RAW#${i}`, sk: "RAW" },
+            UpdateExpression: "SET stage = :stage, updatedBy = :by",
+            ExpressionAttributeValues: { ":stage": stage, ":by": "bench" },
+          }),
+        );
+      return EVENTS / ((performance.now() - started) / 1000);
+    };
+    // The first pass warms DynamoDB Local's JIT up and is not counted; the engine runs warm too.
+    await pass("contacted");
+    return pass("lead");
   });
 
   return withTable(context, "bench-stream", async (tableName) => {
@@ -130,7 +135,7 @@ export async function streamPath(context: BenchContext): Promise<BenchResult> {
       notes: [
         "One change is one TransactWriteItems request of 4 items: the lead's engine attributes, its history entry (keyed by the stream record, which makes a replay a no-op), the rep's one aggregate item for the funnel (from-stage −1 and to-stage +1 are attributes of it) and the rep's one flow item for the week and funnel (the counters of both stages); each item counts as a write.",
         "The duplicate index is written only when a lead's match keys or openness change (most stage changes write none); the bench found it rewritten on every change before.",
-        "≤ 3 is still missed: with one aggregate item per rep and funnel and one flow item per rep, week and funnel, a stage change within one rep's holdings writes lead + history + one counter item per kind = 4. The history entry is the replay guard and the audit trail, so it stays an item of its own.",
+        "≤ 3 is missed by one item, by choice. Earlier designs wrote 6 items (an aggregate and a flow item per stage) and 8 (the duplicate index on every change). The history entry is the lead's audit trail and is keyed by the stream record, so a replay adds none; it stays an item. The one way to 3 is to keep the current week's flow counters on the aggregate item and move them to a weekly item afterwards. DynamoDB bills a write by the size of the whole item, so that item (about 2.5 KB with a week of counters) would cost what the two small items cost now, and it would need a compaction job that, if it ever stopped running, would let every rep's item grow towards the 400 KB limit and every write's cost with it. One item fewer in the count, none in the bill, and a new way to fail: not done.",
       ],
     };
   });
