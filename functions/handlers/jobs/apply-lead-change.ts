@@ -189,9 +189,11 @@ export async function applyLeadChange(
       ...(await assign(runtime, { ...lead, counted }, change.at, outcome === "replay")),
     );
   }
-  // Checked on every applied change, not only the hand change itself: that record may have been
-  // superseded by a later one, which is then the last chance to notice.
-  if (outcome !== "superseded" && lead.owner !== undefined)
+  // Checked on every change that moved the ledger, not only the hand change itself: that record
+  // may have been superseded by a later one, which then moves the ledger and is the last chance to
+  // notice. A record that moved nothing (the engine's own write-back of a change) has nothing new
+  // to notice, and skipping it halves the rep reads of the stream path.
+  if ((outcome === "applied" || outcome === "replay") && lead.owner !== undefined)
     followUps.push(...(await reassignFromLeaver(runtime, lead, changeId, change.at)));
   const index = matchIndexChanges(rules, change.before && withFunnel(rules, change.before), lead);
   if (index.put.length + index.remove.length > 0) await runtime.matches.apply(lead.id, index);
