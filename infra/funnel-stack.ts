@@ -18,7 +18,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { LoadedRules } from "../functions/adapters/rules-loader";
-import { tableDesign } from "../functions/adapters/table-design";
+import { STREAM_SORT_KEYS, tableDesign } from "../functions/adapters/table-design";
 import type { RuleSet } from "../functions/core/rules/rule-set";
 import { toEventBridgeCron } from "../functions/core/time/schedule";
 import type { FunnelConfig } from "./config";
@@ -174,7 +174,7 @@ export class FunnelStack extends Stack {
         // ignores them too).
         filters: [
           lambda.FilterCriteria.filter({
-            dynamodb: { Keys: { sk: { S: lambda.FilterRule.or("LEAD", "REP") } } },
+            dynamodb: { Keys: { sk: { S: lambda.FilterRule.or(...STREAM_SORT_KEYS) } } },
           }),
         ],
       }),

@@ -25,6 +25,13 @@ export const tableDesign = {
 
 export type IndexName = keyof typeof tableDesign.indexes;
 
+/**
+ * The items whose stream records drive the engine: leads and reps. History, counters, outbox and
+ * the rest are written by the functions themselves, so the stream function's event source filters
+ * them out (infra) and the local poller does the same.
+ */
+export const STREAM_SORT_KEYS = ["LEAD", "REP"] as const;
+
 /** Number of shards of the byDue index; a sweep queries each shard once. */
 export const DUE_SHARDS = 8;
 

@@ -18,6 +18,7 @@ import type {
   DynamoDBStreamEvent,
   StreamRecord,
 } from "aws-lambda";
+import { STREAM_SORT_KEYS } from "../adapters/table-design";
 
 /**
  * Plays the part of a Lambda event source mapping on DynamoDB Local's stream, so the deployed
@@ -120,6 +121,10 @@ type Outcome =
   | { kind: "error"; error: unknown };
 
 const IDLE_PAUSE_MS = 25;
+
+const DRIVING_SORT_KEYS: ReadonlySet<string> = new Set(STREAM_SORT_KEYS);
+const drives = (record: DynamoDBRecord) =>
+  DRIVING_SORT_KEYS.has(record.dynamodb?.Keys?.sk?.S ?? "");
 
 export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
   const batchSize = options.batchSize ?? 100;
@@ -293,7 +298,8 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
         );
         for (const record of answer.Records ?? []) {
           const converted = toLambdaRecord(record, region, arn);
-          shard.pending.push(converted);
+          // As the deployed event source's filter: only leads and reps reach the handler.
+          if (drives(converted)) shard.pending.push(converted);
           shard.lastRead = converted.dynamodb?.SequenceNumber ?? shard.lastRead;
         }
         shard.iterator = answer.NextShardIterator;
