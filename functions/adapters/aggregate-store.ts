@@ -1,11 +1,11 @@
 import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { loadsFromHoldings, type RepLoad } from "../core/distribution/rep-load";
 import type { RuleSet } from "../core/rules/rule-set";
-import { AGGREGATE_KIND, type AggregateRow, aggregateRows } from "./counter-items";
+import { AGGREGATE_PARTITION, type AggregateRow, aggregateRows } from "./counter-items";
 
 export type { AggregateRow } from "./counter-items";
 
-/** The per-rep per-stage aggregates, all in one query on the byKind index. */
+/** The per-rep per-stage aggregates, all in one query of their partition. */
 export class AggregateStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -18,9 +18,9 @@ export class AggregateStore {
       { client: this.db },
       {
         TableName: this.tableName,
-        IndexName: "byKind",
-        KeyConditionExpression: "kindPk = :kind",
-        ExpressionAttributeValues: { ":kind": AGGREGATE_KIND },
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": AGGREGATE_PARTITION },
+        ConsistentRead: true,
       },
     );
     for await (const page of pages) {

@@ -35,20 +35,24 @@ type AggregateCounter = keyof Tally;
 
 const AGGREGATE_COUNTERS: readonly AggregateCounter[] = ["count", "amount"];
 
-/** Every aggregate is one query on the byKind index (the roll-up, the anomalies, distribution). */
-export const AGGREGATE_KIND = "AGG";
+/*
+ * Every aggregate shares one partition, and each week's flow items one partition, so the roll-up,
+ * the anomalies and distribution read them with one strongly consistent query each, and no index
+ * keeps a copy: an index entry would be rewritten with every counter change (each index projects
+ * every attribute), doubling the counters' writes.
+ */
+export const AGGREGATE_PARTITION = "AGG";
 
-/** One week's flow items are one query on the byKind index. */
-export const flowKind = (week: string) => `FLOW#${week}`;
+export const flowPartition = (week: string) => `FLOW#${week}`;
 
 export const aggregateKey = (repId: string, funnel: string) => ({
-  pk: `AGG#${repId}`,
-  sk: funnel,
+  pk: AGGREGATE_PARTITION,
+  sk: `${repId}#${funnel}`,
 });
 
 export const flowKey = (repId: string, week: string, funnel: string) => ({
-  pk: `FLOW#${repId}`,
-  sk: `${week}#${funnel}`,
+  pk: flowPartition(week),
+  sk: `${repId}#${funnel}`,
 });
 
 /** Counter names never contain `#`, so the first one ends the counter; stage ids may have more. */
@@ -68,11 +72,11 @@ const isFlowCounter = (name: string): name is FlowCounter =>
 
 /** The attributes every counter item carries besides its counters; set on every write. */
 function aggregateIdentity(repId: string, funnel: string) {
-  return { repId, funnel, kindPk: AGGREGATE_KIND, kindSk: `${repId}#${funnel}` };
+  return { repId, funnel };
 }
 
 function flowIdentity(repId: string, week: string, funnel: string) {
-  return { repId, week, funnel, kindPk: flowKind(week), kindSk: `${repId}#${funnel}` };
+  return { repId, week, funnel };
 }
 
 interface PendingItem {

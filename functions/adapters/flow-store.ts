@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
-import { type FlowRow, flowKind, flowRows } from "./counter-items";
+import { type FlowRow, flowPartition, flowRows } from "./counter-items";
 
 export type { FlowRow } from "./counter-items";
 
-/** Reads flow counters a week at a time from the byKind index (see counter-items.ts). */
+/** Reads flow counters a week at a time, one query of the week's partition (see counter-items.ts). */
 export class FlowStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -18,9 +18,9 @@ export class FlowStore {
         { client: this.db },
         {
           TableName: this.tableName,
-          IndexName: "byKind",
-          KeyConditionExpression: "kindPk = :kind",
-          ExpressionAttributeValues: { ":kind": flowKind(week) },
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": flowPartition(week) },
+          ConsistentRead: true,
         },
       );
       for await (const page of pages) {

@@ -44,7 +44,9 @@ const BY_PREFIX: Readonly<Record<string, string>> = {
 export function itemType(item: Record<string, unknown>): string {
   const pk = String(item.pk ?? "");
   const sk = String(item.sk ?? "");
-  const prefix = pk.slice(0, pk.indexOf("#"));
+  // The aggregates' partition is "AGG" itself; other keys are "<KIND>#…".
+  const at = pk.indexOf("#");
+  const prefix = at < 0 ? pk : pk.slice(0, at);
   if (prefix === "LEAD")
     return sk === "LEAD" ? "lead" : sk.startsWith("HIST#") ? "transition" : "item";
   return BY_PREFIX[prefix] ?? "item";

@@ -489,10 +489,8 @@ describe.concurrent("funnel export", () => {
       new PutCommand({
         TableName: source,
         Item: {
-          pk: "AGG#rep-1",
-          sk: "simple",
-          kindPk: "AGG",
-          kindSk: "rep-1#simple",
+          pk: "AGG",
+          sk: "rep-1#simple",
           repId: "rep-1",
           funnel: "simple",
           "count#new": 1,

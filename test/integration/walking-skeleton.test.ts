@@ -167,7 +167,7 @@ describe("the walking skeleton on the local stack", () => {
     );
     expect(history.Items).toHaveLength(1);
     // One aggregate item per rep and funnel, a count and an amount per stage.
-    expect(await getItem(tableName, "AGG#rep-1", "standard")).toMatchObject({
+    expect(await getItem(tableName, "AGG", "rep-1#standard")).toMatchObject({
       "count#graded": 1,
       "amount#graded": 500,
     });

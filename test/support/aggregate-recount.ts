@@ -7,7 +7,7 @@ type Tally = Record<string, { count: number; amount: number }>;
 
 /**
  * The invariant behind every owner and stage change: the per-rep per-stage aggregates (a row per
- * stage of each `AGG#<rep>` / `<funnel>` item, count and amount) equal a recount of the leads that
+ * stage of each `AGG` / `<rep>#<funnel>` item, count and amount) equal a recount of the leads that
  * have an owner, by (owner, funnel, stage). Scans the table once (fine for a test table). Aggregates left
  * at zero are the same as none. A lead without `funnel` counts in `defaultFunnel`, the rules' first.
  */
@@ -25,7 +25,7 @@ export async function expectAggregatesMatchRecount(
   )) {
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
-      if (pk.startsWith("AGG#")) {
+      if (pk === "AGG") {
         for (const { repId, funnel, stage, count, amount } of aggregateRows(item)) {
           if (count !== 0 || amount !== 0)
             aggregates[`${repId} ${funnel}#${stage}`] = { count, amount };
@@ -42,7 +42,7 @@ export async function expectAggregatesMatchRecount(
   }
   expect(
     aggregates,
-    "the aggregates (AGG#<rep> <funnel>#<stage>) differ from a recount of the owned leads",
+    "the aggregates (AGG / <rep>#<funnel>, by stage) differ from a recount of the owned leads",
   ).toEqual(recount);
   return { aggregates, recount };
 }

@@ -288,8 +288,8 @@ describe("readRecords from JSON Lines", () => {
         counted: "x",
         contact: { phone: "1" },
       },
-      { type: "aggregate", pk: "AGG#r1", sk: "simple", "count#offer": 1 },
-      { type: "flow", pk: "FLOW#r1", sk: "2026-11-16#simple", "entered#offer": 1 },
+      { type: "aggregate", pk: "AGG", sk: "r1#simple", "count#offer": 1 },
+      { type: "flow", pk: "FLOW#2026-11-16", sk: "r1#simple", "entered#offer": 1 },
     );
     const result = readRecords(text, { ...base, ...options });
     expect(result.records.map((record) => record.item)).toEqual([
