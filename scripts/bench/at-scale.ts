@@ -54,16 +54,17 @@ const byIndex = (m: Meter) =>
  */
 export async function atScale(context: BenchContext): Promise<BenchResult[]> {
   const rows: SizeFigures[] = [];
+  const reps = syntheticReps({ people: context.people });
+  const sellers = sellersOf(reps);
   await withTable(
     context,
     "bench-scale",
     async (tableName) => {
       const { runtime, db, meter, mailer } = meteredRuntime(context, tableName, NOW);
-      const reps = syntheticReps({ people: context.people });
       const plan = {
         rules: context.rules,
         now: NOW,
-        sellers: sellersOf(reps),
+        sellers,
         dueEvery: DUE_EVERY,
       };
       await putItems(db, tableName, [...repItems(reps), ...settledFlows(plan)]);
@@ -139,8 +140,7 @@ export async function atScale(context: BenchContext): Promise<BenchResult[]> {
     },
     { stream: false },
   );
-  const sellers = sellersOf(syntheticReps({ people: context.people })).length;
-  return [sweepResult(rows), rollupResult(context, rows, sellers)];
+  return [sweepResult(rows), rollupResult(context, rows, sellers.length)];
 }
 
 /** Takes back the roll-up's snapshots and emails, so the next size's run does the whole work again. */

@@ -32,17 +32,13 @@ const SEED = faultSeed(4_042);
 const RECORDS = trials(1_000);
 
 const rules = loadRulesSync(join(repoRoot, "rules")).rules;
-const STAGES = [
-  "resource",
-  "graded",
-  "contacted",
-  "lead",
-  "intent",
-  "signed",
-  "implemented",
-  "abandoned",
-];
-const OPEN_STAGES = new Set(STAGES.slice(0, 6));
+// The shipped funnel's stages, so the fuzzer follows the rules when they change.
+const FUNNEL = rules.funnels[0];
+if (FUNNEL === undefined) throw new Error("rules/ defines no funnel");
+const STAGES = FUNNEL.stages.map((stage) => stage.id);
+const OPEN_STAGES = new Set(
+  FUNNEL.stages.filter((stage) => stage.terminal === undefined).map((stage) => stage.id),
+);
 const REGIONS = ["华东", "华南", "华北", "西北"];
 const SELLERS = ["rep-a", "rep-b", "rep-c", "rep-d", "rep-e"];
 
