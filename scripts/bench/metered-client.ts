@@ -25,6 +25,8 @@ export interface Meter {
   /** Transactions DynamoDB cancelled (a replay, a condition that no longer held). */
   cancelled: number;
   byCommand: Map<string, number>;
+  /** Milliseconds spent waiting on each command, summed over its calls. */
+  msByCommand: Map<string, number>;
   /** Items read, by command and index ("Query byOwner"). */
   readsByIndex: Map<string, number>;
   /** Items written inside transactions, by action and key prefix ("Update AGG"). */
@@ -42,6 +44,7 @@ export const emptyMeter = (): Meter => ({
   writeRequests: 0,
   cancelled: 0,
   byCommand: new Map(),
+  msByCommand: new Map(),
   writesByKind: new Map(),
   readsByIndex: new Map(),
 });
@@ -158,6 +161,7 @@ export function meteredDocumentClient(config: LocalClientConfig, meter: { curren
       const input = args.input as Attr;
       if (READS.has(command) && input.ReturnConsumedCapacity === undefined)
         input.ReturnConsumedCapacity = "TOTAL";
+      const started = performance.now();
       try {
         const result = await next(args);
         countOutput(m, command, args.input as Attr, result.output as unknown as Attr);
@@ -165,6 +169,9 @@ export function meteredDocumentClient(config: LocalClientConfig, meter: { curren
       } catch (error) {
         if ((error as Error).name === "TransactionCanceledException") m.cancelled += 1;
         throw error;
+      } finally {
+        const ms = performance.now() - started;
+        m.msByCommand.set(command, (m.msByCommand.get(command) ?? 0) + ms);
       }
     },
     { step: "serialize", priority: "high", name: "benchMeter" },

@@ -248,6 +248,39 @@ describe("a rep leaves", () => {
     await expectAggregatesMatchRecount(stack, path.tableName);
   });
 
+  it("moves a lead handed by hand to a rep who has already left on to a teammate, and reads no rep for a stage change that keeps a lead with its owner", async () => {
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-late",
+      rules: anEventPathRuleSet(),
+      reps: northAndSouth,
+    });
+    await path.putLeads([anOwnedLead("L001", "rep-a"), anOwnedLead("L002", "rep-a")]);
+    await path.drain();
+    await path.updateRep("rep-x", { status: "left", updatedBy: "hr-sync" });
+    await path.drain();
+
+    const store = path.runtime.reps;
+    const get = store.get.bind(store);
+    const repsRead: string[] = [];
+    store.get = async (repId) => {
+      repsRead.push(repId);
+      return get(repId);
+    };
+    await path.updateLead("L002", { stage: "contacted", updatedBy: "crm" });
+    await path.drain();
+    expect(repsRead, "reps read for a stage change by the same owner").toEqual([]);
+
+    await path.updateLead("L001", { owner: "rep-x", updatedBy: "mgr-1" });
+    await path.drain();
+    expect(repsRead).toContain("rep-x");
+    const moved = await path.lead("L001");
+    expect(["rep-a", "rep-b"], "L001's owner after the hand change to rep-x").toContain(
+      moved.owner,
+    );
+    expect(moved.previousOwner).toBe("rep-x");
+    await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
   it("lists every lead in the handoff emails when a lead that kept changing was only moved on the retry", async () => {
     const path = await anEventPath(stack, {
       prefix: "ep-departure-retry",

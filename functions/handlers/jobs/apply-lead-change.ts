@@ -8,7 +8,7 @@ import {
   matchKeys,
   pickDuplicate,
 } from "../../core/duplicates";
-import { moveCounts } from "../../core/holding";
+import { decodeHolding, moveCounts } from "../../core/holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../../core/lead-change";
 import { entryCheckEmails, noRepEmail } from "../../core/notices";
 import type { Lead } from "../../core/records/lead";
@@ -116,6 +116,8 @@ async function assign(
   return decisions;
 }
 
+const countedRep = (counted: string | undefined) => decodeHolding(counted)?.repId;
+
 /**
  * A lead given by hand to a rep who has left: its departure may already have run (its record can
  * overtake the lead's on the stream, and the byOwner index may not list the lead yet), so nothing
@@ -189,11 +191,17 @@ export async function applyLeadChange(
       ...(await assign(runtime, { ...lead, counted }, change.at, outcome === "replay")),
     );
   }
-  // Checked on every change that moved the ledger, not only the hand change itself: that record
-  // may have been superseded by a later one, which then moves the ledger and is the last chance to
-  // notice. A record that moved nothing (the engine's own write-back of a change) has nothing new
-  // to notice, and skipping it halves the rep reads of the stream path.
-  if ((outcome === "applied" || outcome === "replay") && lead.owner !== undefined)
+  // Checked on every change that moved the lead's count to another rep, not only the hand change
+  // itself: that record may have been superseded by a later one, which then moves the count and is
+  // the last chance to notice. A change that keeps the count with the same rep (a stage change, the
+  // engine's own write-back) was checked when the count came to that rep, and a rep who leaves
+  // later has a departure that moves the lead: skipping it saves a read on every stage change.
+  if (
+    (outcome === "applied" || outcome === "replay") &&
+    lead.owner !== undefined &&
+    ledger !== undefined &&
+    countedRep(ledger.counted.from) !== countedRep(ledger.counted.to)
+  )
     followUps.push(...(await reassignFromLeaver(runtime, lead, changeId, change.at)));
   const index = matchIndexChanges(rules, change.before && withFunnel(rules, change.before), lead);
   if (index.put.length + index.remove.length > 0) await runtime.matches.apply(lead.id, index);
