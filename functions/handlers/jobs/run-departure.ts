@@ -84,9 +84,12 @@ export async function runDeparture(
   );
   for (const [id, entry] of movedHere) journal.set(id, entry);
   const emails = handoffEmails(rules, leaver, [...journal.values()], reps, departureId, at);
-  for (const email of emails.filter((d): d is EmailDecision => d.kind === "email")) {
-    await runtime.outbox.enqueue(email, runtime.clock.now());
-  }
+  // Each email is its own keyed outbox item, so they are queued side by side.
+  await concurrently(
+    emails.filter((d): d is EmailDecision => d.kind === "email"),
+    MOVE_CONCURRENCY,
+    (email) => runtime.outbox.enqueue(email, runtime.clock.now()),
+  );
   for (const email of emails) runtime.report(email, { source: "departure" });
   return [...decisions, ...emails];
 }
