@@ -18,6 +18,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { LoadedRules } from "../functions/adapters/rules-loader";
+import { STREAM_SOURCE } from "../functions/adapters/stream-source";
 import { STREAM_SORT_KEYS, tableDesign } from "../functions/adapters/table-design";
 import type { RuleSet } from "../functions/core/rules/rule-set";
 import { toEventBridgeCron } from "../functions/core/time/schedule";
@@ -161,12 +162,10 @@ export class FunnelStack extends Stack {
       new DynamoEventSource(this.table, {
         // A new stream mapping must not skip changes written while the stack was deploying.
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        // One poison record is isolated by halving the batch instead of blocking its shard; with
-        // partial batch responses only the records after a failure are retried, in order.
-        bisectBatchOnError: true,
+        batchSize: STREAM_SOURCE.batchSize,
+        bisectBatchOnError: STREAM_SOURCE.bisectBatchOnError,
         reportBatchItemFailures: true,
-        retryAttempts: 3,
+        retryAttempts: STREAM_SOURCE.retryAttempts,
         maxRecordAge: Duration.days(1),
         onFailure: new SqsDlq(onFailure),
         // Leads and reps drive the engine. History, aggregates and outbox items are written by

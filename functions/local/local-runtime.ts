@@ -5,6 +5,7 @@ import { createDocumentClient } from "../adapters/dynamo-client";
 import { repKey } from "../adapters/item-keys";
 import { leadItem, repItem } from "../adapters/items";
 import { createRuntime, type DecisionReporter, type Runtime } from "../adapters/runtime";
+import { STREAM_SOURCE } from "../adapters/stream-source";
 import type { RuleSet } from "../core/rules/rule-set";
 import { type JobResult, runScheduledJob, type ScheduledEvent } from "../handlers/scheduled";
 import { handleStreamEvent } from "../handlers/stream";
@@ -58,6 +59,9 @@ export function createLocalRuntime(options: {
     clientConfig: stack.clientConfig,
     tableName: stack.tableName,
     handler: (event) => handleStreamEvent(runtime, event),
+    batchSize: STREAM_SOURCE.batchSize,
+    maxRetries: STREAM_SOURCE.retryAttempts,
+    bisectOnError: STREAM_SOURCE.bisectBatchOnError,
     onFailure: options.onStreamFailure,
     log: options.log,
   });

@@ -552,8 +552,12 @@ const emptyJunkAndEncodings: Mutation[] = [
     name: "old Mac CR line endings",
     source: "rules",
     file: "reports.yaml",
-    // The YAML parser reads a CR-only file as one comment line; the file must still be refused.
-    mutate: (t) => atStart(t.replace(/\n/g, "\r")),
+    // The YAML parser reads a CR-only file as one comment line; it is refused for its line breaks.
+    mutate: (t) => {
+      const content = t.replace(/\n/g, "\r");
+      return { content, at: { line: 1, column: content.indexOf("\r") + 1 } };
+    },
+    says: "lone CR (classic Mac OS line endings)",
   },
   {
     name: "a byte-order mark in the middle of grading.yaml",

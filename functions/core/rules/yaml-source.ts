@@ -67,6 +67,27 @@ export function parseRuleFile(input: RuleFileInput): {
     };
   }
 
+  // YAML allows a lone CR as a line break, but the parser reads such a file as one comment line
+  // ("empty"), and git shows it as one line in every review: refused, with the reason,
+  // before the parser turns it into an unrelated syntax error. Not in a binary file, whose CR bytes
+  // are not line breaks (the parser's errors describe it).
+  const loneCr = input.text.search(/\r(?!\n)/);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
+  if (loneCr >= 0 && !/[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(input.text)) {
+    const before = input.text.slice(0, loneCr);
+    const line = before.split("\n").length;
+    const column = loneCr - (before.lastIndexOf("\n") + 1) + 1;
+    return {
+      problems: [
+        problem(
+          line,
+          column,
+          "line break is a lone CR (classic Mac OS line endings); save the file with LF or CRLF line endings",
+        ),
+      ],
+    };
+  }
+
   const lineCounter = new LineCounter();
   const doc = parseDocument(input.text, {
     lineCounter,
@@ -110,7 +131,6 @@ export function parseRuleFile(input: RuleFileInput): {
     }
   });
   if (problems.length > 0) return { problems };
-
   if (doc.contents === null) {
     return {
       problems: [problem(1, 1, "file is empty: expected a mapping starting with version: 1")],

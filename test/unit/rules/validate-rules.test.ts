@@ -74,6 +74,12 @@ function expectSingleProblem({ text, at, message }: BrokenCase): void {
 
 const yamlCases: BrokenCase[] = [
   {
+    name: "a stray lone CR in an otherwise LF file is refused where it is, not read as one line",
+    text: yaml("version: 1", "calendar:", "  timeZone: UTC\r  workingDays: [mon]"),
+    at: "3:16",
+    message: "line break is a lone CR (classic Mac OS line endings)",
+  },
+  {
     name: "an unclosed flow list is a syntax error",
     text: yaml(
       "version: 1",
