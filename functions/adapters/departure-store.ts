@@ -9,8 +9,12 @@ import type { ReassignDecision } from "../core/decisions";
 import { type HandoffEntry, handoffEntry } from "../core/notices";
 import { type Lead, parseLead } from "../core/records/lead";
 import { RecordError } from "../core/records/record-error";
+import { concurrently } from "./concurrently";
 import { departureKey, handoffKeys, leadKey, ownerKeys } from "./item-keys";
 import { UpdateBuilder } from "./update-builder";
+
+/** Sort-key ranges of one rep's byOwner partition read at once. */
+const RANGES_IN_FLIGHT = 8;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
@@ -92,21 +96,45 @@ export class DepartureStore {
     }
   }
 
-  /** Every lead the byOwner index lists for the rep (the index may lag; moves re-check). */
-  async ownedBy(repId: string): Promise<Lead[]> {
-    const leads: Lead[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.tableName,
-        IndexName: "byOwner",
-        KeyConditionExpression: "ownerPk = :pk",
-        ExpressionAttributeValues: { ":pk": ownerKeys(repId, "", "", "", 0).ownerPk },
-      },
-    );
-    for await (const page of pages)
-      for (const item of page.Items ?? []) leads.push(parseLead(item));
-    return leads;
+  /**
+   * Every lead the byOwner index lists for the rep (the index may lag; moves re-check). The rep's
+   * partition is read in sort-key ranges side by side, split at `splitAt` (the funnels' stage
+   * prefixes): a leaver with 10,000 leads is ten pages one after another otherwise. The ranges
+   * cover every key, whatever stage it names, so a split point only decides where ranges meet.
+   */
+  async ownedBy(repId: string, splitAt: readonly string[] = []): Promise<Lead[]> {
+    const bounds = [...new Set(splitAt)].filter((b) => b !== "").sort();
+    const first = bounds[0];
+    const last = bounds[bounds.length - 1];
+    const ranges: { condition: string; values: Record<string, string> }[] =
+      first === undefined || last === undefined
+        ? [{ condition: "", values: {} }]
+        : [
+            { condition: " AND ownerSk < :lo", values: { ":lo": first } },
+            ...bounds.slice(1).map((hi, i) => ({
+              condition: " AND ownerSk BETWEEN :lo AND :hi",
+              values: { ":lo": bounds[i] ?? first, ":hi": hi },
+            })),
+            { condition: " AND ownerSk >= :lo", values: { ":lo": last } },
+          ];
+    const { ownerPk } = ownerKeys(repId, "", "", "", 0);
+    const found = await concurrently(ranges, RANGES_IN_FLIGHT, async (range) => {
+      const leads: Lead[] = [];
+      const pages = paginateQuery(
+        { client: this.db },
+        {
+          TableName: this.tableName,
+          IndexName: "byOwner",
+          KeyConditionExpression: `ownerPk = :pk${range.condition}`,
+          ExpressionAttributeValues: { ":pk": ownerPk, ...range.values },
+        },
+      );
+      for await (const page of pages)
+        for (const item of page.Items ?? []) leads.push(parseLead(item));
+      return leads;
+    });
+    // BETWEEN includes both ends, so a key equal to a split point would be read twice.
+    return [...new Map(found.flat().map((lead) => [lead.id, lead])).values()];
   }
 
   /**

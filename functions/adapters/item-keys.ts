@@ -1,3 +1,4 @@
+import type { RuleSet } from "../core/rules/rule-set";
 import { DUE_SHARDS } from "./table-design";
 
 /*
@@ -38,6 +39,16 @@ export function amountRank(amount: number | undefined): string {
 
 /** Where a stage's leads start on one rep's byOwner partition. */
 export const ownerStagePrefix = (funnel: string, stage: string) => `${funnel}#${stage}#`;
+
+/** Where each stage's leads start in a rep's byOwner partition, for every funnel of the rules. */
+export const ownerStagePrefixes = (rules: RuleSet): string[] =>
+  rules.funnels.flatMap((funnel, i) =>
+    funnel.stages.flatMap((stage) => [
+      ownerStagePrefix(funnel.id, stage.id),
+      // Leads written without a funnel belong to the first and are indexed without its id.
+      ...(i === 0 ? [ownerStagePrefix("", stage.id)] : []),
+    ]),
+  );
 
 export const ownerKeys = (
   repId: string,

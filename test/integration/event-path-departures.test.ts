@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ownerStagePrefixes } from "../../functions/adapters/item-keys";
 import { LISTED_LEADS } from "../../functions/core/email/listed-leads";
 import { handleStreamEvent } from "../../functions/handlers/stream";
 import { expectAggregatesMatchRecount } from "../support/aggregate-recount";
@@ -279,6 +280,28 @@ describe("a rep leaves", () => {
     );
     expect(moved.previousOwner).toBe("rep-x");
     await expectAggregatesMatchRecount(stack, path.tableName);
+  });
+
+  it("reads each lead of a rep's byOwner partition once, in ranges split at the stages, whatever stage or funnel its key names", async () => {
+    const rules = anEventPathRuleSet();
+    const path = await anEventPath(stack, {
+      prefix: "ep-departure-ranges",
+      rules,
+      reps: northAndSouth,
+    });
+    const leads = leaversLeads(12);
+    await path.putLeads(leads);
+    await path.drain();
+    const funnel = rules.funnels[0]?.id ?? "";
+    const splitAt = ownerStagePrefixes(rules);
+    // Keys the stages' ranges meet at or fall outside of: written without a funnel, a funnel that
+    // sorts first, a stage the rules no longer have, and one exactly at a split point.
+    const odd = ["#graded#0#L001", "0000#x#L002", `${funnel}#zzz-retired#L003`, `${funnel}#lead#`];
+    for (const [i, ownerSk] of odd.entries()) await path.updateLead(`L00${i + 1}`, { ownerSk });
+
+    const read = await path.runtime.departures.ownedBy("rep-x", splitAt);
+    expect(read.map((lead) => lead.id).sort()).toEqual(leads.map((lead) => lead.id).sort());
+    expect(splitAt).toContain(`${funnel}#lead#`);
   });
 
   it("lists every lead in the handoff emails when a lead that kept changing was only moved on the retry", async () => {

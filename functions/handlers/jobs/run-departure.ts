@@ -1,4 +1,5 @@
 import { concurrently } from "../../adapters/concurrently";
+import { ownerStagePrefixes } from "../../adapters/item-keys";
 import type { Runtime } from "../../adapters/runtime";
 import type { Decision, EmailDecision } from "../../core/decisions";
 import { decideDeparture } from "../../core/departure";
@@ -29,7 +30,9 @@ export async function runDeparture(
   const decisions: Decision[] = [];
   const movedHere = new Map<string, HandoffEntry>();
   const firstRun = await runtime.departures.begin(leaver.id, departureId, at);
-  let pending: Lead[] = (await runtime.departures.ownedBy(leaver.id)).map(named);
+  let pending: Lead[] = (
+    await runtime.departures.ownedBy(leaver.id, ownerStagePrefixes(rules))
+  ).map(named);
   for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass += 1) {
     const [reps, loads, cursors] = await Promise.all([
       runtime.reps.all(),
