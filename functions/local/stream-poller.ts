@@ -112,6 +112,11 @@ interface ShardState {
 
 interface RoundResult {
   delivered: number;
+  /**
+   * Records read from the stream, the filtered-out ones included: a round that only read the
+   * engine's own items made progress, and the records that drive the engine may come next.
+   */
+  read: number;
   failed: boolean;
 }
 
@@ -224,13 +229,14 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
       Date.now() - lastDescribedAt >= describeIntervalMs;
     if (describeDue) await describeShards(streamArn);
 
-    const result: RoundResult = { delivered: 0, failed: false };
+    const result: RoundResult = { delivered: 0, read: 0, failed: false };
     // Map order is discovery order, so a parent is visited before its children and a child can
     // start in the same round its parent finishes.
     for (const shard of shards.values()) {
       if (isFinished(shard) || !parentFinished(shard)) continue;
       const shardResult = await pollShard(streamArn, shard);
       result.delivered += shardResult.delivered;
+      result.read += shardResult.read;
       result.failed ||= shardResult.failed;
     }
     return result;
@@ -238,14 +244,15 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   async function pollShard(arn: string, shard: ShardState): Promise<RoundResult> {
     if (shard.discard !== undefined && !(await flushDiscard(shard))) {
-      return { delivered: 0, failed: true };
+      return { delivered: 0, read: 0, failed: true };
     }
     // A bisected batch is retried as it is; otherwise top the batch up, as Lambda re-reads from
     // the checkpoint and may deliver more than the failed batch held.
+    let read = 0;
     if (!shard.endReached && shard.windows.length === 0 && shard.pending.length < batchSize) {
-      await readRecords(arn, shard);
+      read = await readRecords(arn, shard);
     }
-    if (shard.pending.length === 0) return { delivered: 0, failed: false };
+    if (shard.pending.length === 0) return { delivered: 0, read, failed: false };
 
     const size = Math.min(shard.windows[0] ?? batchSize, batchSize, shard.pending.length);
     const batch = shard.pending.slice(0, size);
@@ -280,13 +287,14 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
       );
       if (retriesExhausted(shard)) await giveUp(shard, batch.length, outcome.error);
     }
-    return { delivered: batch.length, failed };
+    return { delivered: batch.length, read, failed };
   }
 
   const retriesExhausted = (shard: ShardState) =>
     maxRetries >= 0 && shard.failedAttempts > maxRetries;
 
-  async function readRecords(arn: string, shard: ShardState) {
+  /** Reads the next records into the shard's pending batch; returns how many were read. */
+  async function readRecords(arn: string, shard: ShardState): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       shard.iterator ??= await shardIterator(arn, shard);
       try {
@@ -308,7 +316,7 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
           shardClosedSinceDescribe = true;
           log(`stream-poller: shard ${shard.shardId} is closed and fully read`);
         }
-        return;
+        return answer.Records?.length ?? 0;
       } catch (error) {
         // Iterators expire (15 minutes on AWS); a fresh one resumes after the last record read.
         if (!(error instanceof ExpiredIteratorException) || attempt > 0) throw error;
@@ -415,7 +423,7 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
         }
         // An idle round also re-reads the shard list, so a shard that just appeared is not missed.
         const result = await exclusive(() => round(idle > 0));
-        if (result.delivered === 0 && !hasDiscardsWaiting()) {
+        if (result.delivered === 0 && result.read === 0 && !hasDiscardsWaiting()) {
           idle += 1;
           await sleep(IDLE_PAUSE_MS);
         } else {
@@ -434,10 +442,10 @@ export function createStreamPoller(options: StreamPollerOptions): StreamPoller {
             result = await exclusive(() => round(false));
           } catch (error) {
             log(`stream-poller: round failed: ${String(error)}`);
-            result = { delivered: 0, failed: true };
+            result = { delivered: 0, read: 0, failed: true };
           }
           // Go straight on while records flow; otherwise wait, also before retrying a failure.
-          if (result.delivered === 0 || result.failed) {
+          if ((result.delivered === 0 && result.read === 0) || result.failed) {
             await sleep(intervalMs, undefined, { signal: abort.signal }).catch(() => {});
           }
         }
