@@ -131,6 +131,7 @@ export function parseRuleFile(input: RuleFileInput): {
     }
   });
   if (problems.length > 0) return { problems };
+
   if (doc.contents === null) {
     return {
       problems: [problem(1, 1, "file is empty: expected a mapping starting with version: 1")],
