@@ -19,7 +19,13 @@ import type { FlowDelta } from "../flow";
 import { gradeLead } from "../grade-lead";
 import { moveCounts } from "../holding";
 import { decideLeadChange, needsAssignment } from "../lead-change";
-import { entryCheckEmails, type HandoffEntry, handoffEmails, noRepEmail } from "../notices";
+import {
+  entryCheckEmails,
+  type HandoffEntry,
+  handoffEmails,
+  handoffEntry,
+  noRepEmail,
+} from "../notices";
 import { orgTree } from "../org-tree";
 import type { Lead } from "../records/lead";
 import { RecordError } from "../records/record-error";
@@ -288,16 +294,7 @@ class Simulation {
       }
       this.applyDeltas(move.deltas);
       this.emit("stream", [move]);
-      journal.push({
-        leadId: lead.id,
-        title: lead.name ?? lead.company ?? lead.id,
-        funnel: lead.funnel,
-        stage: lead.stage,
-        amount: lead.amount ?? 0,
-        enteredAt: lead.stageEnteredAt,
-        to: move.to,
-        pool: move.pool,
-      });
+      journal.push(handoffEntry(after));
       this.streamRecord("stream", lead, after);
     }
     this.emit("stream", handoffEmails(rules, leaver, journal, this.reps, `plan@${iso(at)}`, at));

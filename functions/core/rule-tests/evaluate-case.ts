@@ -7,7 +7,13 @@ import { loadsFromHoldings, type RepLoad } from "../distribution/rep-load";
 import { duplicateAssignment, matchKeys, pickDuplicate } from "../duplicates";
 import { moveCounts } from "../holding";
 import { decideLeadChange, type LeadChange, needsAssignment } from "../lead-change";
-import { entryCheckEmails, type HandoffEntry, handoffEmails, noRepEmail } from "../notices";
+import {
+  entryCheckEmails,
+  type HandoffEntry,
+  handoffEmails,
+  handoffEntry,
+  noRepEmail,
+} from "../notices";
 import type { Lead } from "../records/lead";
 import { RecordError } from "../records/record-error";
 import type { Rep } from "../records/rep";
@@ -256,16 +262,11 @@ function onRepLeaves(world: World, repId: string): Decision[] {
     const lead = byId.get(move.leadId);
     if (lead === undefined) return [];
     return [
-      {
-        leadId: lead.id,
-        title: lead.name ?? lead.company ?? lead.id,
-        funnel: lead.funnel,
-        stage: lead.stage,
-        amount: lead.amount ?? 0,
-        enteredAt: lead.stageEnteredAt,
-        to: move.to,
-        pool: move.pool,
-      },
+      handoffEntry({
+        ...lead,
+        owner: move.to ?? undefined,
+        pool: move.to === null ? (move.pool ?? "unassigned") : undefined,
+      }),
     ];
   });
   return [...plan, ...handoffEmails(rules, leaver, moves, reps, RUN_ID, at)];
