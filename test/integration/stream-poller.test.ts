@@ -320,14 +320,13 @@ describe("a handler error", () => {
 });
 
 describe("drain", () => {
-  test("returns once the stream is idle", async () => {
+  test("returns once the stream is idle, having handed nothing to the handler", async () => {
     const { poller, batches } = await setUp();
-    const started = Date.now();
 
+    // A drain that never saw the stream as idle would end in the test's timeout.
     await poller.drain();
 
     expect(batches).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   test("reads past a run of the engine's own items, which it filters out, to the lead change after them", async () => {
